@@ -1,0 +1,186 @@
+// Package app wires the functions together: from a typed configuration it
+// builds the clients, stores and services each function needs and returns
+// its handler. Lambda mains and the local runner both build functions here,
+// so the code that runs locally is the code that runs in AWS.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/arkmember/arkmember/internal/accounts"
+	"github.com/arkmember/arkmember/internal/auth"
+	"github.com/arkmember/arkmember/internal/catalog"
+	"github.com/arkmember/arkmember/internal/clock"
+	"github.com/arkmember/arkmember/internal/config"
+	"github.com/arkmember/arkmember/internal/eventbus"
+	"github.com/arkmember/arkmember/internal/httpapi"
+	"github.com/arkmember/arkmember/internal/ids"
+	"github.com/arkmember/arkmember/internal/keyring"
+	"github.com/arkmember/arkmember/internal/levels"
+	"github.com/arkmember/arkmember/internal/logging"
+	"github.com/arkmember/arkmember/internal/ops"
+	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/pii"
+	"github.com/arkmember/arkmember/internal/store"
+)
+
+// ladderTTL is how long a function instance trusts its cached ladder.
+const ladderTTL = 30 * time.Second
+
+// Platform is what every function is built on.
+type Platform struct {
+	Config config.Config
+	Log    *slog.Logger
+	Clock  clock.Clock
+	IDs    *ids.Generator
+	Keys   keyring.Keys
+	Store  *store.Store
+	Ladder *levels.Cache
+	Hasher *auth.Hasher
+}
+
+// Parts are the pieces a Platform is made of when the caller has them
+// already (the local runner and tests); zero fields are built from Config.
+type Parts struct {
+	Clock     clock.Clock
+	DB        store.DB
+	Master    []byte
+	LogWriter io.Writer
+	// HashParams override the password hashing cost (tests only).
+	HashParams *auth.Params
+}
+
+// NewPlatform builds the platform of cfg.Function.
+func NewPlatform(ctx context.Context, cfg config.Config, parts Parts) (*Platform, error) {
+	p := &Platform{Config: cfg, Clock: parts.Clock}
+	if p.Clock == nil {
+		p.Clock = clock.System{}
+	}
+	w := parts.LogWriter
+	if w == nil {
+		w = io.Discard
+	}
+	p.Log = logging.New(w, cfg.LogLevel).With(slog.String("function", cfg.Function.Name), slog.String("stage", cfg.Stage))
+	p.IDs = ids.New(p.Clock)
+
+	master := parts.Master
+	if master == nil {
+		master = cfg.MasterKey
+	}
+	if cfg.Function.Secrets && master == nil {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+		if err != nil {
+			return nil, fmt.Errorf("app: aws config: %w", err)
+		}
+		if master, err = keyring.FetchMaster(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.AppSecretARN); err != nil {
+			return nil, err
+		}
+	}
+	if master != nil {
+		keys, err := keyring.Derive(master)
+		if err != nil {
+			return nil, err
+		}
+		p.Keys = keys
+	}
+
+	if cfg.Function.Table != catalog.AccessNone {
+		db := parts.DB
+		if db == nil {
+			c, err := store.NewClient(ctx, store.ClientOptions{Region: cfg.Region, Endpoint: cfg.DynamoDBEndpoint})
+			if err != nil {
+				return nil, err
+			}
+			db = c
+		}
+		p.Store = store.New(db, cfg.TableName, p.Clock)
+		p.Ladder = levels.NewCache(p.Store, ladderTTL, p.Clock)
+	}
+	params := auth.DefaultParams
+	if parts.HashParams != nil {
+		params = *parts.HashParams
+	}
+	p.Hasher = auth.NewHasher(params, 0)
+	return p, nil
+}
+
+// AccountsService builds the account service.
+func (p *Platform) AccountsService() (*accounts.Service, error) {
+	if p.Store == nil || p.Keys.Signing == nil {
+		return nil, fmt.Errorf("app: accounts needs the table and the keys")
+	}
+	refresh, err := auth.NewRefreshCodec(p.Keys.RefreshMAC)
+	if err != nil {
+		return nil, err
+	}
+	cipher, err := pii.NewCipher(p.Keys.PII)
+	if err != nil {
+		return nil, err
+	}
+	blind, err := pii.NewBlindIndex(p.Keys.BlindIndex)
+	if err != nil {
+		return nil, err
+	}
+	return accounts.NewService(accounts.Deps{
+		Repo: p.Store, Ladder: p.Ladder, Hasher: p.Hasher,
+		Tokens:       auth.NewTokens(p.Keys.Signing, p.Clock, p.IDs, p.Config.AccessTokenTTL),
+		RefreshCodec: refresh, Cipher: cipher, Blind: blind, Clock: p.Clock, IDs: p.IDs,
+		Lockout: auth.DefaultLockout, RefreshTTL: p.Config.RefreshTokenTTL, Log: p.Log,
+	}), nil
+}
+
+// Accounts returns the handler of the accounts function.
+func (p *Platform) Accounts() (*httpapi.Router, error) {
+	svc, err := p.AccountsService()
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.NewRouter(catalog.FnAccounts, accounts.Handlers(svc), p.Log, p.IDs)
+}
+
+// Ops returns the handler of the ops function.
+func (p *Platform) Ops() (*httpapi.Router, error) {
+	if p.Store == nil {
+		return nil, fmt.Errorf("app: ops needs the table")
+	}
+	return httpapi.NewRouter(catalog.FnOps, ops.Handlers(p.Store), p.Log, p.IDs)
+}
+
+// Authorizer returns the handler of the authorizer function.
+func (p *Platform) Authorizer() (*httpapi.Authorizer, error) {
+	if p.Keys.Signing == nil {
+		return nil, fmt.Errorf("app: the authorizer needs the signing key")
+	}
+	return httpapi.NewAuthorizer(auth.NewTokens(p.Keys.Signing, p.Clock, p.IDs, p.Config.AccessTokenTTL)), nil
+}
+
+// Relay returns the handler of the stream relay publishing to pub (the
+// EventBridge bus in AWS).
+func (p *Platform) Relay(pub outbox.Publisher) *eventbus.StreamRelay {
+	return eventbus.NewStreamRelay(pub, store.EventFromItem, p.Store, p.Log)
+}
+
+// EventBridgePublisher builds the publisher to the configured bus.
+func (p *Platform) EventBridgePublisher(ctx context.Context) (outbox.Publisher, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(p.Config.Region))
+	if err != nil {
+		return nil, fmt.Errorf("app: aws config: %w", err)
+	}
+	return eventbus.NewEventBridge(eventbridge.NewFromConfig(awsCfg), p.Config.EventBusName), nil
+}
+
+// Fail ends a cold start that cannot succeed, with one JSON log line, so
+// the Lambda init fails loudly instead of serving broken requests.
+func Fail(function string, err error) {
+	logging.New(os.Stderr, slog.LevelError).Error("cold start failed", slog.String("function", function), slog.Any("error", err))
+	os.Exit(1)
+}
