@@ -59,6 +59,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the cause, for logs only.
 	Err error
+	// origin is the error this one was copied from (WithCause and friends),
+	// so a copy still matches its sentinel with errors.Is.
+	origin *Error
 }
 
 func (e *Error) Error() string {
@@ -71,32 +74,41 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is match two errors of the same kind and code, so a
-// sentinel matches copies made with WithCause or WithMessage.
+// Is makes a copy made with WithCause, WithMessage or WithRetryAfter match
+// the error it was copied from. Two distinct sentinels never match, even
+// with the same kind and code.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Kind == e.Kind && t.Code == e.Code
+	return ok && (e == t || e.origin == t || (t.origin != nil && e.origin == t.origin))
+}
+
+func (e *Error) copy() *Error {
+	c := *e
+	if e.origin == nil {
+		c.origin = e
+	}
+	return &c
 }
 
 // WithMessage returns a copy of e with another client-facing message.
 func (e *Error) WithMessage(format string, args ...any) *Error {
-	c := *e
+	c := e.copy()
 	c.Message = fmt.Sprintf(format, args...)
-	return &c
+	return c
 }
 
 // WithCause returns a copy of e that wraps cause.
 func (e *Error) WithCause(cause error) *Error {
-	c := *e
+	c := e.copy()
 	c.Err = cause
-	return &c
+	return c
 }
 
 // WithRetryAfter returns a copy of e that asks the caller to wait d.
 func (e *Error) WithRetryAfter(d time.Duration) *Error {
-	c := *e
+	c := e.copy()
 	c.RetryAfter = d
-	return &c
+	return c
 }
 
 // New returns an error of the given kind and code.

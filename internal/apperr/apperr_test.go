@@ -38,3 +38,15 @@ func TestAs(t *testing.T) {
 		})
 	}
 }
+
+func TestError_DistinctSentinelsWithOneCodeDoNotMatch(t *testing.T) {
+	expired := New(KindUnauthorized, CodeUnauthorized, "expired")
+	invalid := New(KindUnauthorized, CodeUnauthorized, "invalid")
+	if errors.Is(invalid, expired) || errors.Is(expired.WithCause(errors.New("x")), invalid) {
+		t.Fatal("distinct sentinels must not match")
+	}
+	twice := expired.WithMessage("a").WithRetryAfter(1)
+	if !errors.Is(twice, expired) || !errors.Is(twice, expired.WithMessage("b")) {
+		t.Fatal("copies of copies must match their sentinel and each other")
+	}
+}

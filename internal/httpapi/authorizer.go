@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -48,7 +47,7 @@ func (a *Authorizer) verdict(header string) map[string]any {
 	}
 	p, err := a.tokens.Verify(strings.TrimSpace(token))
 	switch {
-	case errors.Is(err, auth.ErrTokenExpired):
+	case auth.TokenExpired(err):
 		return map[string]any{ctxVerdict: verdictExpired}
 	case err != nil:
 		return map[string]any{ctxVerdict: verdictInvalid}

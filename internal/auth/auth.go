@@ -1,0 +1,26 @@
+// Package auth holds the credential and session rules of ARK Member Center:
+// password hashing and policy, signed access tokens, opaque refresh tokens
+// and the login lockout policy. It does no I/O; callers store what it returns.
+package auth
+
+import (
+	"errors"
+
+	"github.com/arkmember/arkmember/internal/apperr"
+)
+
+// Errors callers return to clients. ErrTokenExpired and ErrTokenInvalid share
+// kind and code, so errors.Is cannot tell them apart (apperr matches on kind
+// and code); use TokenExpired to ask which one an error is.
+var (
+	ErrTokenExpired   = apperr.New(apperr.KindUnauthorized, apperr.CodeUnauthorized, "the access token has expired")
+	ErrTokenInvalid   = apperr.New(apperr.KindUnauthorized, apperr.CodeUnauthorized, "the access token is invalid")
+	ErrRefreshInvalid = apperr.New(apperr.KindUnauthorized, apperr.CodeUnauthorized, "the refresh token is invalid")
+)
+
+// TokenExpired reports whether err (or an error it wraps) is ErrTokenExpired
+// rather than another unauthorized error.
+func TokenExpired(err error) bool {
+	var e *apperr.Error
+	return errors.As(err, &e) && e == ErrTokenExpired
+}
