@@ -178,7 +178,9 @@ func TestSetMemberStatus_WritesChangeAuditAndEventTogether(t *testing.T) {
 	entry := func() audit.Entry {
 		return audit.NewEntry(f.ids.New(), f.clock.Now(), actor, "member.status.set", "member/"+m.ID, nil, nil)
 	}
-	change := func() outbox.Event { return outbox.New(f.ids.New(), accounts.EventMemberStatusChanged, f.clock.Now(), m.ID, nil) }
+	change := func() outbox.Event {
+		return outbox.New(f.ids.New(), accounts.EventMemberStatusChanged, f.clock.Now(), m.ID, nil)
+	}
 
 	// A fault in DynamoDB leaves nothing behind.
 	testenv.Engine(t).Mini.EmulateFailureForTable(f.table, miniserver.FailureConditionInternalServerError)

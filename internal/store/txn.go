@@ -70,18 +70,6 @@ func (t *txn) update(k key, update string, c cond, onFail error) {
 	t.fails = append(t.fails, onFail)
 }
 
-// check asserts a condition on an item the transaction does not write.
-func (t *txn) check(k key, c cond, onFail error) {
-	t.items = append(t.items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
-		TableName:                 aws.String(t.table),
-		Key:                       k.av(),
-		ConditionExpression:       aws.String(c.expr),
-		ExpressionAttributeNames:  nilIfEmpty(c.names),
-		ExpressionAttributeValues: nilIfEmptyItem(c.values),
-	}})
-	t.fails = append(t.fails, onFail)
-}
-
 // Retry policy for TransactionConflict: bounded, with full jitter.
 const (
 	txnMaxAttempts = 8
