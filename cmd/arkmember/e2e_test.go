@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,7 +41,25 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *bytes.Buffer
+	stdout *syncBuffer
+}
+
+// syncBuffer is a buffer the process writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -58,7 +77,7 @@ func startServer(t *testing.T, dataDir, addr string, env ...string) *server {
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), "ARK_ADDR="+addr, "ARK_DATA_DIR="+dataDir, "LOG_LEVEL=warn")
 	cmd.Env = append(cmd.Env, env...)
-	s := &server{cmd: cmd, url: "http://" + addr, stdout: &bytes.Buffer{}}
+	s := &server{cmd: cmd, url: "http://" + addr, stdout: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = s.stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

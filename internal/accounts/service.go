@@ -142,6 +142,9 @@ func (s *Service) Login(ctx context.Context, mobile, password string) (Session, 
 		func(ctx context.Context, g auth.Guard, expect int64) error {
 			return s.Repo.SaveMemberGuard(ctx, id, g, expect)
 		})
+	if errors.Is(err, ErrMemberNotFound) {
+		return Session{}, ErrInvalidCredentials
+	}
 	if err != nil {
 		return Session{}, err
 	}
@@ -368,7 +371,10 @@ func (s *Service) Logout(ctx context.Context, caller auth.Principal, token strin
 	if fam.Subject != caller.Subject || fam.Revoked {
 		return nil
 	}
-	return s.Repo.RevokeFamily(ctx, fam.ID)
+	if err := s.Repo.RevokeFamily(ctx, fam.ID); err != nil && !errors.Is(err, ErrFamilyNotFound) {
+		return err
+	}
+	return nil
 }
 
 // Profile returns a member's own profile.

@@ -413,9 +413,9 @@ func TestRegister_DynamoDBFaultLeavesNothingAndRetrySucceeds(t *testing.T) {
 	t.Parallel()
 	a := New(t)
 	body := map[string]string{"mobile": NextMobile(), "password": "password-1"}
-	testenv.Engine(t).Mini.EmulateFailureForTable(a.Table, miniserver.FailureConditionInternalServerError)
+	a.DB.Engine.Mini.EmulateFailureForTable(a.DB.Table, miniserver.FailureConditionInternalServerError)
 	r := a.Call("POST", "/v1/auth/register", "", body)
-	testenv.Engine(t).Mini.EmulateFailureForTable(a.Table, miniserver.FailureConditionNone)
+	a.DB.Engine.Mini.EmulateFailureForTable(a.DB.Table, miniserver.FailureConditionNone)
 	assertProblem(t, r, 503, "UNAVAILABLE")
 	if r.Header.Get("Retry-After") == "" || strings.Contains(string(r.Body), "emulated") {
 		t.Fatalf("503 must carry Retry-After and no internals: %v %s", r.Header, r.Body)

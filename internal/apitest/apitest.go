@@ -35,7 +35,7 @@ type API struct {
 	URL    string
 	Stack  *devserver.Stack
 	Clock  *clock.Fixed // the base clock; Stack.Clock adjusts on top of it
-	Table  string
+	DB     testenv.DB
 	client *http.Client
 }
 
@@ -58,10 +58,10 @@ func New(t testing.TB) *API { return NewWith(t, Options{}) }
 func NewWith(t testing.TB, o Options) *API {
 	t.Helper()
 	base := clock.NewFixed(testenv.Now)
-	table := testenv.Table(t)
+	db := testenv.New(t)
 	ctx := context.Background()
 	opts := devserver.StackOptions{
-		DB: testenv.Engine(t).Client, Table: table, Master: testenv.MasterKey, Clock: base,
+		DB: db.Engine.Client, Table: db.Table, Master: testenv.MasterKey, Clock: base,
 		RateLimit: o.RateLimit, Burst: o.Burst, HashParams: &testenv.FastHash,
 	}
 	if os.Getenv("ARK_TEST_LOGS") != "" {
@@ -76,7 +76,7 @@ func NewWith(t testing.TB, o Options) *API {
 	}
 	srv := httptest.NewServer(st.Gateway)
 	t.Cleanup(srv.Close)
-	return &API{T: t, URL: srv.URL, Stack: st, Clock: base, Table: table, client: srv.Client()}
+	return &API{T: t, URL: srv.URL, Stack: st, Clock: base, DB: db, client: srv.Client()}
 }
 
 // Resp is a response.

@@ -28,7 +28,7 @@ type GSI struct {
 
 // Table is a DynamoDB table definition. All key attributes are strings.
 type Table struct {
-	// LogicalName is the CDK id and the suffix of the physical name.
+	// LogicalName is the CDK construct id; CloudFormation names the table.
 	LogicalName  string
 	PartitionKey string
 	SortKey      string

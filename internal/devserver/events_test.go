@@ -20,8 +20,9 @@ import (
 // its function and runs it through that function on the local stack.
 func TestSampleEvents_ParseAndRunThroughTheirFunction(t *testing.T) {
 	root := filepath.Join("..", "..", "events")
+	db := testenv.New(t)
 	st, err := devserver.NewStack(context.Background(), devserver.StackOptions{
-		DB: testenv.Engine(t).Client, Table: testenv.Table(t), Master: testenv.MasterKey, HashParams: &testenv.FastHash,
+		DB: db.Engine.Client, Table: db.Table, Master: testenv.MasterKey, HashParams: &testenv.FastHash,
 	})
 	if err != nil {
 		t.Fatal(err)

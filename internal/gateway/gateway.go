@@ -293,6 +293,7 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse) 
 
 func writeProblem(w http.ResponseWriter, err error, requestID string) {
 	p := httpapi.ProblemOf(err, requestID)
+	p.WithHeader("X-Request-Id", requestID)
 	body, _ := json.Marshal(p.Body)
 	_ = writeResponse(w, events.APIGatewayV2HTTPResponse{StatusCode: p.Status, Headers: p.Header, Body: string(body)})
 }

@@ -27,7 +27,7 @@ import (
 
 type fixture struct {
 	store *store.Store
-	table string
+	db    testenv.DB
 	clock *clock.Fixed
 	ids   *ids.Generator
 }
@@ -36,8 +36,8 @@ func newFixture(t *testing.T) fixture {
 	t.Helper()
 	t.Parallel()
 	c := clock.NewFixed(testenv.Now)
-	s, table := testenv.Store(t, c)
-	return fixture{store: s, table: table, clock: c, ids: ids.New(c)}
+	s, db := testenv.Store(t, c)
+	return fixture{store: s, db: db, clock: c, ids: ids.New(c)}
 }
 
 func (f fixture) member(mobileIndex string) (accounts.Member, accounts.Family, outbox.Event) {
@@ -183,9 +183,9 @@ func TestSetMemberStatus_WritesChangeAuditAndEventTogether(t *testing.T) {
 	}
 
 	// A fault in DynamoDB leaves nothing behind.
-	testenv.Engine(t).Mini.EmulateFailureForTable(f.table, miniserver.FailureConditionInternalServerError)
+	f.db.Engine.Mini.EmulateFailureForTable(f.db.Table, miniserver.FailureConditionInternalServerError)
 	err := f.store.SetMemberStatus(ctx, m.ID, accounts.StatusActive, accounts.StatusFrozen, "fraud", f.clock.Now(), entry(), change())
-	testenv.Engine(t).Mini.EmulateFailureForTable(f.table, miniserver.FailureConditionNone)
+	f.db.Engine.Mini.EmulateFailureForTable(f.db.Table, miniserver.FailureConditionNone)
 	if apperr.KindOf(err) != apperr.KindUnavailable {
 		t.Fatalf("fault = %v, want UNAVAILABLE", err)
 	}
