@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -178,9 +179,23 @@ func (p *Platform) EventBridgePublisher(ctx context.Context) (outbox.Publisher, 
 	return eventbus.NewEventBridge(eventbridge.NewFromConfig(awsCfg), p.Config.EventBusName), nil
 }
 
-// Fail ends a cold start that cannot succeed, with one JSON log line, so
-// the Lambda init fails loudly instead of serving broken requests.
-func Fail(function string, err error) {
+// Start is the body of every function's main: it loads the function's
+// typed configuration from the environment, builds its platform and its
+// handler once, at cold start, and hands the handler to the Lambda runtime.
+// Any failure ends the cold start loudly instead of serving broken requests.
+func Start(function string, build func(ctx context.Context, p *Platform) (any, error)) {
+	ctx := context.Background()
+	cfg, err := config.Load(function, os.Getenv)
+	if err == nil {
+		var p *Platform
+		if p, err = NewPlatform(ctx, cfg, Parts{LogWriter: os.Stdout}); err == nil {
+			var handler any
+			if handler, err = build(ctx, p); err == nil {
+				lambda.Start(handler)
+				return
+			}
+		}
+	}
 	logging.New(os.Stderr, slog.LevelError).Error("cold start failed", slog.String("function", function), slog.Any("error", err))
 	os.Exit(1)
 }

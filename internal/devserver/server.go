@@ -20,7 +20,6 @@ import (
 	"github.com/arkmember/arkmember/internal/auth"
 	"github.com/arkmember/arkmember/internal/catalog"
 	"github.com/arkmember/arkmember/internal/config"
-	"github.com/arkmember/arkmember/internal/eventbus"
 	"github.com/arkmember/arkmember/internal/localdb"
 )
 
@@ -153,8 +152,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	s.wg.Add(2)
-	go func() { defer s.wg.Done(); eventbus.Ticker(bg, o.RelayInterval, s.Stack.Relay, s.Stack.Log) }()
-	go func() { defer s.wg.Done(); s.snapshotLoop(bg) }()
+	go func() {
+		defer s.wg.Done()
+		every(bg, o.RelayInterval, s.Stack.Log, "outbox relay", func(ctx context.Context) error {
+			_, err := s.Stack.Relay.Drain(ctx)
+			return err
+		})
+	}()
+	go func() { defer s.wg.Done(); every(bg, o.SnapshotInterval, s.Stack.Log, "periodic snapshot", s.Snapshot) }()
 
 	fmt.Fprintf(o.Out, "ARK Member Center serving on %s (data in %s, %d items restored)\n", s.URL, o.DataDir, n)
 	ok = true
@@ -233,16 +238,17 @@ func (s *Server) restore(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-func (s *Server) snapshotLoop(ctx context.Context) {
-	t := time.NewTicker(s.opts.SnapshotInterval)
+// every runs fn each interval until ctx ends, logging its failures.
+func every(ctx context.Context, interval time.Duration, log *slog.Logger, what string, fn func(context.Context) error) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := s.Snapshot(ctx); err != nil && ctx.Err() == nil {
-				s.Stack.Log.WarnContext(ctx, "periodic snapshot", slog.Any("error", err))
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				log.WarnContext(ctx, what, slog.Any("error", err))
 			}
 		}
 	}

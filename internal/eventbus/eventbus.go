@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -158,20 +157,4 @@ func (b *LocalBus) DeadLetters() []outbox.Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]outbox.Event(nil), b.dead...)
-}
-
-// Ticker runs the local relay every interval until ctx ends.
-func Ticker(ctx context.Context, interval time.Duration, relay *outbox.Relay, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := relay.Drain(ctx); err != nil && ctx.Err() == nil {
-				log.WarnContext(ctx, "outbox relay", slog.Any("error", err))
-			}
-		}
-	}
 }
