@@ -1,4 +1,5 @@
-// Command ops is the Lambda serving health and the audit log.
+// Command ops is the Lambda serving health, the audit log and on-demand job
+// runs (which it starts by invoking the jobs function asynchronously).
 package main
 
 import (
@@ -9,8 +10,12 @@ import (
 )
 
 func main() {
-	app.Start(catalog.FnOps, func(_ context.Context, p *app.Platform) (any, error) {
-		r, err := p.Ops()
+	app.Start(catalog.FnOps, func(ctx context.Context, p *app.Platform) (any, error) {
+		inv, err := p.LambdaInvoker(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r, err := p.Ops(inv)
 		if err != nil {
 			return nil, err
 		}

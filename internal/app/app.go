@@ -6,15 +6,19 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/arkmember/arkmember/internal/accounts"
@@ -25,12 +29,15 @@ import (
 	"github.com/arkmember/arkmember/internal/eventbus"
 	"github.com/arkmember/arkmember/internal/httpapi"
 	"github.com/arkmember/arkmember/internal/ids"
+	"github.com/arkmember/arkmember/internal/jobs"
 	"github.com/arkmember/arkmember/internal/keyring"
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/logging"
+	"github.com/arkmember/arkmember/internal/metrics"
 	"github.com/arkmember/arkmember/internal/ops"
 	"github.com/arkmember/arkmember/internal/outbox"
 	"github.com/arkmember/arkmember/internal/pii"
+	"github.com/arkmember/arkmember/internal/points"
 	"github.com/arkmember/arkmember/internal/store"
 )
 
@@ -148,12 +155,78 @@ func (p *Platform) Accounts() (*httpapi.Router, error) {
 	return httpapi.NewRouter(catalog.FnAccounts, accounts.Handlers(svc), p.Log, p.IDs)
 }
 
-// Ops returns the handler of the ops function.
-func (p *Platform) Ops() (*httpapi.Router, error) {
+// Ops returns the handler of the ops function, starting job runs with inv.
+func (p *Platform) Ops(inv jobs.Invoker) (*httpapi.Router, error) {
 	if p.Store == nil {
 		return nil, fmt.Errorf("app: ops needs the table")
 	}
-	return httpapi.NewRouter(catalog.FnOps, ops.Handlers(p.Store), p.Log, p.IDs)
+	handlers := ops.Handlers(p.Store)
+	for k, h := range jobs.Handlers(p.Jobs(), inv) {
+		handlers[k] = h
+	}
+	return httpapi.NewRouter(catalog.FnOps, handlers, p.Log, p.IDs)
+}
+
+// PointsService builds the points service.
+func (p *Platform) PointsService() *points.Service {
+	return points.NewService(p.Store, p.Clock, p.IDs, points.DefaultPolicy)
+}
+
+// Points returns the handler of the points function.
+func (p *Platform) Points() (*httpapi.Router, error) {
+	if p.Store == nil {
+		return nil, fmt.Errorf("app: points needs the table")
+	}
+	return httpapi.NewRouter(catalog.FnPoints, points.Handlers(p.PointsService()), p.Log, p.IDs)
+}
+
+// Jobs returns the job runner: the handler of the jobs function, with every
+// job of the catalog's schedules.
+func (p *Platform) Jobs() *jobs.Runner {
+	svc := p.PointsService()
+	return jobs.NewRunner(p.Store, p.Clock, p.IDs, p.Log, map[string]jobs.Job{
+		catalog.JobPointsExpiry: func(ctx context.Context, now time.Time) (jobs.Outcome, error) {
+			st, err := svc.ExpireDue(ctx, p.Store, now)
+			return jobs.Outcome{Processed: st.Processed, Changed: st.Changed, Failed: st.Failed, Details: st.Details}, err
+		},
+		catalog.JobReconcile: func(ctx context.Context, now time.Time) (jobs.Outcome, error) {
+			rep, err := points.Reconcile(ctx, p.Store)
+			if err == nil {
+				metrics.Gauge(ctx, p.Log, now, "ledger_drift", float64(len(rep.Drifted)))
+			}
+			details := make([]string, 0, len(rep.Drifted))
+			for _, id := range rep.Drifted {
+				details = append(details, "drift: member "+id)
+			}
+			return jobs.Outcome{Processed: rep.Checked, Failed: len(rep.Drifted), Details: details}, err
+		},
+	})
+}
+
+// LambdaInvoker starts runs of the jobs function in AWS: an asynchronous
+// invocation of its live alias.
+func (p *Platform) LambdaInvoker(ctx context.Context) (jobs.Invoker, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(p.Config.Region))
+	if err != nil {
+		return nil, fmt.Errorf("app: aws config: %w", err)
+	}
+	return lambdaInvoker{client: lambda.NewFromConfig(awsCfg), arn: p.Config.Invokes[catalog.FnJobs]}, nil
+}
+
+type lambdaInvoker struct {
+	client *lambda.Client
+	arn    string
+}
+
+func (l lambdaInvoker) InvokeJobs(ctx context.Context, ev jobs.Event) error {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	_, err = l.client.Invoke(ctx, &lambda.InvokeInput{
+		FunctionName: aws.String(l.arn), InvocationType: lambdatypes.InvocationTypeEvent, Payload: payload,
+	})
+	return err
 }
 
 // Authorizer returns the handler of the authorizer function.
@@ -191,7 +264,7 @@ func Start(function string, build func(ctx context.Context, p *Platform) (any, e
 		if p, err = NewPlatform(ctx, cfg, Parts{LogWriter: os.Stdout}); err == nil {
 			var handler any
 			if handler, err = build(ctx, p); err == nil {
-				lambda.Start(handler)
+				awslambda.Start(handler)
 				return
 			}
 		}

@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // FunctionKind says how a function is triggered.
 type FunctionKind string
 
@@ -31,20 +33,41 @@ type Function struct {
 	Table       Access // the main table
 	Secrets     bool   // reads the application secret (signing and PII keys)
 	PublishBus  bool   // puts events on the event bus
-	// Schedule is the EventBridge schedule expression of a KindSchedule
-	// function, e.g. "cron(0 18 * * ? *)".
-	Schedule string
+	// Schedules run the jobs of a KindSchedule function: each is an
+	// EventBridge rule whose target input is {"job": "<Job>"}.
+	Schedules []Schedule
+	// Invokes names the functions this one invokes asynchronously (the ops
+	// function starts job runs); each gets its ARN in InvokeEnv(name).
 	// EventTypes are the outbox event types routed to a KindQueue function's
 	// queue by an EventBridge rule.
 	EventTypes []string
 	// ReservedConcurrency caps concurrent executions (jobs); 0 means unreserved.
 	ReservedConcurrency int
+	Invokes             []string
+}
+
+// Schedule is one scheduled job of a KindSchedule function.
+type Schedule struct {
+	Job        string
+	Expression string // e.g. "cron(0 16 * * ? *)", UTC
+}
+
+// InvokeEnv is the environment variable holding the ARN (of the live alias)
+// of a function another function invokes.
+func InvokeEnv(function string) string {
+	return "INVOKE_" + strings.ToUpper(strings.ReplaceAll(function, "-", "_")) + "_ARN"
 }
 
 var functions = []Function{
 	{Name: FnAuthorizer, Kind: KindAuthorizer, Description: "Verifies access tokens and route roles for the HTTP API", Secrets: true},
 	{Name: FnAccounts, Kind: KindHTTP, Description: "Registration, login, tokens, profiles and member administration", Table: AccessReadWrite, Secrets: true},
-	{Name: FnOps, Kind: KindHTTP, Description: "Health and the audit log", Table: AccessRead},
+	{Name: FnOps, Kind: KindHTTP, Description: "Health, the audit log and on-demand job runs", Table: AccessReadWrite, Invokes: []string{FnJobs}},
+	{Name: FnPoints, Kind: KindHTTP, Description: "Points: earn, spend, reverse, adjust, balances and ledgers", Table: AccessReadWrite},
+	{Name: FnJobs, Kind: KindSchedule, Description: "Scheduled and on-demand jobs (expiry, reconciliation, ...)", Table: AccessReadWrite,
+		ReservedConcurrency: 2, Schedules: []Schedule{
+			{Job: JobPointsExpiry, Expression: "cron(5 16 * * ? *)"}, // 00:05 Asia/Shanghai
+			{Job: JobReconcile, Expression: "cron(30 19 * * ? *)"},   // 03:30 Asia/Shanghai
+		}},
 	{Name: FnRelay, Kind: KindStream, Description: "Publishes outbox items from the table stream to the event bus", Table: AccessReadWrite, PublishBus: true},
 }
 

@@ -9,6 +9,14 @@ const (
 	FnAccounts   = "accounts"
 	FnOps        = "ops"
 	FnRelay      = "relay"
+	FnPoints     = "points"
+	FnJobs       = "jobs"
+)
+
+// Job names (the {job} of POST /v1/admin/jobs/{job}/run).
+const (
+	JobPointsExpiry = "points-expiry"
+	JobReconcile    = "reconcile"
 )
 
 // Route is one HTTP route of the API.
@@ -57,6 +65,9 @@ var (
 	staffRead    = []Role{RoleOperator, RoleAdmin, RoleAuditor}
 	operatorPlus = []Role{RoleOperator, RoleAdmin}
 	adminAudit   = []Role{RoleAdmin, RoleAuditor}
+	admin        = []Role{RoleAdmin}
+	serviceOps   = []Role{RoleService, RoleOperator}
+	memberOrSvc  = []Role{RoleMember, RoleService}
 	signedIn     = []Role{RoleMember, RoleOperator, RoleAdmin, RoleAuditor}
 )
 
@@ -73,8 +84,18 @@ var routes = []Route{
 	{"GET", "/v1/admin/members", FnAccounts, operatorPlus, "adminFindMembers"},
 	{"POST", "/v1/admin/members/{memberId}/status", FnAccounts, operatorPlus, "adminSetMemberStatus"},
 
+	{"POST", "/v1/points/earn", FnPoints, serviceOps, "earnPoints"},
+	{"POST", "/v1/points/spend", FnPoints, memberOrSvc, "spendPoints"},
+	{"POST", "/v1/points/reverse", FnPoints, serviceOps, "reversePoints"},
+	{"POST", "/v1/admin/points/adjust", FnPoints, operatorPlus, "adjustPoints"},
+	{"GET", "/v1/members/me/points", FnPoints, member, "getMyPoints"},
+	{"GET", "/v1/members/me/points/ledger", FnPoints, member, "getMyPointsLedger"},
+	{"GET", "/v1/admin/members/{memberId}/points/ledger", FnPoints, staffRead, "adminGetPointsLedger"},
+
 	{"GET", "/v1/health", FnOps, anyone, "health"},
 	{"GET", "/v1/admin/audit", FnOps, adminAudit, "listAudit"},
+	{"POST", "/v1/admin/jobs/{job}/run", FnOps, admin, "runJob"},
+	{"GET", "/v1/admin/jobs/runs/{runId}", FnOps, admin, "getJobRun"},
 }
 
 // Routes returns every route of the API.

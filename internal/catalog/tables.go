@@ -6,6 +6,8 @@ const (
 	AttrSK     = "sk"
 	AttrGSI1PK = "gsi1pk"
 	AttrGSI1SK = "gsi1sk"
+	AttrGSI2PK = "gsi2pk"
+	AttrGSI2SK = "gsi2sk"
 	AttrTTL    = "ttl"  // epoch seconds; DynamoDB deletes the item after it
 	AttrKind   = "kind" // the entity type of an item, e.g. "MEMBER", "OUTBOX"
 )
@@ -16,14 +18,27 @@ const KindOutbox = "OUTBOX"
 
 // Index names of the main table.
 const (
+	// IndexGSI1 projects whole items: lists read from it (audit by actor,
+	// pending outbox events).
 	IndexGSI1 = "gsi1"
+	// IndexGSI2 projects keys only: sparse, time-bucketed indexes of due
+	// work (lots to expire, ...). Updates of an item's other attributes
+	// cost the index nothing.
+	IndexGSI2 = "gsi2"
 )
 
-// GSI is a global secondary index; every index projects all attributes.
+// Projections of an index.
+const (
+	ProjectionAll      = "ALL"
+	ProjectionKeysOnly = "KEYS_ONLY"
+)
+
+// GSI is a global secondary index with string keys.
 type GSI struct {
 	Name         string
 	PartitionKey string
 	SortKey      string
+	Projection   string // ProjectionAll or ProjectionKeysOnly
 }
 
 // Table is a DynamoDB table definition. All key attributes are strings.
@@ -45,7 +60,8 @@ var MainTable = Table{
 	PartitionKey: AttrPK,
 	SortKey:      AttrSK,
 	GSIs: []GSI{
-		{Name: IndexGSI1, PartitionKey: AttrGSI1PK, SortKey: AttrGSI1SK},
+		{Name: IndexGSI1, PartitionKey: AttrGSI1PK, SortKey: AttrGSI1SK, Projection: ProjectionAll},
+		{Name: IndexGSI2, PartitionKey: AttrGSI2PK, SortKey: AttrGSI2SK, Projection: ProjectionKeysOnly},
 	},
 	TTLAttribute: AttrTTL,
 	StreamKind:   KindOutbox,

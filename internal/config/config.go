@@ -29,6 +29,9 @@ type Config struct {
 	AppSecretARN string
 	MasterKey    []byte
 
+	// Invokes holds the ARN of each function this one invokes.
+	Invokes map[string]string
+
 	LogLevel        slog.Level
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
@@ -93,6 +96,17 @@ func Load(function string, getenv func(string) string) (Config, error) {
 		if (c.AppSecretARN == "") == (c.MasterKey == nil) {
 			errs = append(errs, fmt.Errorf("exactly one of %s and %s is required", catalog.EnvAppSecretARN, EnvMasterKey))
 		}
+	}
+	for _, target := range fn.Invokes {
+		arn := strings.TrimSpace(getenv(catalog.InvokeEnv(target)))
+		if arn == "" {
+			errs = append(errs, fmt.Errorf("%s is required", catalog.InvokeEnv(target)))
+			continue
+		}
+		if c.Invokes == nil {
+			c.Invokes = map[string]string{}
+		}
+		c.Invokes[target] = arn
 	}
 	level, err := parseLevel(getenv(catalog.EnvLogLevel))
 	if err != nil {

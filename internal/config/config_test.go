@@ -29,9 +29,11 @@ func TestLoad(t *testing.T) {
 		{"short key", catalog.FnAccounts, map[string]string{catalog.EnvTableName: "t", EnvMasterKey: base64.StdEncoding.EncodeToString(make([]byte, 16))}, "at least 32"},
 		{"relay without bus", catalog.FnRelay, map[string]string{catalog.EnvTableName: "t"}, catalog.EnvEventBusName},
 		{"authorizer needs no table", catalog.FnAuthorizer, map[string]string{EnvMasterKey: key}, ""},
-		{"bad stage", catalog.FnOps, map[string]string{catalog.EnvTableName: "t", catalog.EnvStage: "qa"}, catalog.EnvStage},
-		{"bad level", catalog.FnOps, map[string]string{catalog.EnvTableName: "t", catalog.EnvLogLevel: "loud"}, catalog.EnvLogLevel},
-		{"ttl out of range", catalog.FnOps, map[string]string{catalog.EnvTableName: "t", EnvAccessTokenTTL: "1s"}, EnvAccessTokenTTL},
+		{"bad stage", catalog.FnOps, map[string]string{catalog.EnvTableName: "t", catalog.EnvStage: "qa", catalog.InvokeEnv(catalog.FnJobs): "arn"}, catalog.EnvStage},
+		{"ops without the jobs function", catalog.FnOps, map[string]string{catalog.EnvTableName: "t"}, catalog.InvokeEnv(catalog.FnJobs)},
+		{"ops", catalog.FnOps, map[string]string{catalog.EnvTableName: "t", catalog.InvokeEnv(catalog.FnJobs): "arn"}, ""},
+		{"bad level", catalog.FnPoints, map[string]string{catalog.EnvTableName: "t", catalog.EnvLogLevel: "loud"}, catalog.EnvLogLevel},
+		{"ttl out of range", catalog.FnPoints, map[string]string{catalog.EnvTableName: "t", EnvAccessTokenTTL: "1s"}, EnvAccessTokenTTL},
 		{"unknown function", "nope", nil, "unknown function"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/arkmember/arkmember/internal/catalog"
 	"github.com/arkmember/arkmember/internal/devserver"
+	"github.com/arkmember/arkmember/internal/jobs"
 	"github.com/arkmember/arkmember/internal/testenv"
 )
 
@@ -63,6 +64,16 @@ func TestSampleEvents_ParseAndRunThroughTheirFunction(t *testing.T) {
 				if len(ev.Records) == 0 {
 					t.Fatal("no records")
 				}
+			case catalog.KindSchedule:
+				var ev jobs.Event
+				strict(t, raw, &ev)
+				known := false
+				for _, s := range fn.Schedules {
+					known = known || s.Job == ev.Job
+				}
+				if !known {
+					t.Fatalf("job %q is not scheduled for %s", ev.Job, function)
+				}
 			default:
 				t.Fatalf("no sample parser for kind %s", fn.Kind)
 			}
@@ -106,6 +117,11 @@ func checkOutput(t *testing.T, kind catalog.FunctionKind, out []byte) {
 		var resp events.DynamoDBEventResponse
 		if err := json.Unmarshal(out, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("stream response %s (%v)", out, err)
+		}
+	case catalog.KindSchedule:
+		var run jobs.Run
+		if err := json.Unmarshal(out, &run); err != nil || run.Status != jobs.StatusSucceeded {
+			t.Fatalf("job run %s (%v)", out, err)
 		}
 	}
 }

@@ -149,9 +149,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s.http = &http.Server{Handler: s.Stack.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.serveErr <- s.http.Serve(ln) }()
 
+	sched, err := newScheduler(s.Stack)
+	if err != nil {
+		return nil, err
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go func() { defer s.wg.Done(); every(bg, time.Second, s.Stack.Log, "scheduler", sched.tick) }()
 	go func() {
 		defer s.wg.Done()
 		every(bg, o.RelayInterval, s.Stack.Log, "outbox relay", func(ctx context.Context) error {
@@ -179,6 +184,7 @@ func (s *Server) Close(ctx context.Context) error {
 	err := s.http.Shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
+	s.Stack.WaitForRuns()
 	if _, rerr := s.Stack.Relay.Drain(ctx); rerr != nil {
 		s.Stack.Log.WarnContext(ctx, "final relay", slog.Any("error", rerr))
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,6 +26,7 @@ import (
 	"github.com/arkmember/arkmember/internal/eventbus"
 	"github.com/arkmember/arkmember/internal/gateway"
 	"github.com/arkmember/arkmember/internal/ids"
+	"github.com/arkmember/arkmember/internal/jobs"
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/logging"
 	"github.com/arkmember/arkmember/internal/outbox"
@@ -55,9 +57,14 @@ type Stack struct {
 	Store    *store.Store
 	Log      *slog.Logger
 
+	// Jobs runs the jobs function's handler; Schedules are its schedules.
+	Jobs      *jobs.Runner
+	Schedules []catalog.Schedule
+
 	http       map[string]gateway.HTTPFunc
 	authorizer *gatewayAuthorizer
 	relayFn    *eventbus.StreamRelay
+	runs       sync.WaitGroup
 }
 
 type gatewayAuthorizer struct{ fn gateway.AuthorizerFunc }
@@ -78,11 +85,12 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 		Log:   logging.New(w, opts.LogLevel).With(slog.String("component", "devserver")),
 	}
 	env := map[string]string{
-		catalog.EnvStage:        "local",
-		catalog.EnvTableName:    opts.Table,
-		catalog.EnvEventBusName: "local",
-		catalog.EnvLogLevel:     opts.LogLevel.String(),
-		config.EnvMasterKey:     base64.StdEncoding.EncodeToString(opts.Master),
+		catalog.EnvStage:                  "local",
+		catalog.EnvTableName:              opts.Table,
+		catalog.EnvEventBusName:           "local",
+		catalog.EnvLogLevel:               opts.LogLevel.String(),
+		config.EnvMasterKey:               base64.StdEncoding.EncodeToString(opts.Master),
+		catalog.InvokeEnv(catalog.FnJobs): "local:" + catalog.FnJobs,
 	}
 	dispatcher := outbox.NewDispatcher()
 	st.Bus = eventbus.NewLocalBus(dispatcher, st.Log)
@@ -114,11 +122,19 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 			}
 			st.Store = p.Store
 		case catalog.FnOps:
-			r, err := p.Ops()
+			r, err := p.Ops(st)
 			if err != nil {
 				return nil, err
 			}
 			st.http[fn.Name] = r.Handle
+		case catalog.FnPoints:
+			r, err := p.Points()
+			if err != nil {
+				return nil, err
+			}
+			st.http[fn.Name] = r.Handle
+		case catalog.FnJobs:
+			st.Jobs, st.Schedules = p.Jobs(), fn.Schedules
 		case catalog.FnRelay:
 			st.relayFn = p.Relay(st.Bus)
 			st.Relay = outbox.NewRelay(p.Store, st.Bus)
@@ -189,6 +205,12 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte) ([]by
 			return nil, err
 		}
 		out, err = s.relayFn.Handle(ctx, ev)
+	case catalog.KindSchedule:
+		var ev jobs.Event
+		if err := strictJSON(event, &ev); err != nil {
+			return nil, err
+		}
+		out, err = s.Jobs.Handle(ctx, ev)
 	default:
 		return nil, fmt.Errorf("function %s of kind %s cannot be invoked locally", function, fn.Kind)
 	}
@@ -197,6 +219,22 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte) ([]by
 	}
 	return json.MarshalIndent(out, "", "  ")
 }
+
+// InvokeJobs implements jobs.Invoker locally: the run goes on in the
+// background, as an asynchronous Lambda invocation would.
+func (s *Stack) InvokeJobs(ctx context.Context, ev jobs.Event) error {
+	s.runs.Add(1)
+	go func() {
+		defer s.runs.Done()
+		if _, err := s.Jobs.Handle(context.WithoutCancel(ctx), ev); err != nil {
+			s.Log.Error("job run failed", slog.String("job", ev.Job), slog.String("runId", ev.RunID), slog.Any("error", err))
+		}
+	}()
+	return nil
+}
+
+// WaitForRuns waits for the job runs started in the background.
+func (s *Stack) WaitForRuns() { s.runs.Wait() }
 
 func strictJSON(b []byte, v any) error {
 	if err := json.Unmarshal(b, v); err != nil {

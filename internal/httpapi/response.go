@@ -54,5 +54,8 @@ func Result(status int, body any, err error) (*Response, error) {
 // Replay answers with a stored response of an idempotent request, marked so
 // the caller can tell it changed nothing this time.
 func Replay(status int, body []byte) *Response {
-	return JSON(status, json.RawMessage(body)).WithHeader(ReplayHeader, "true")
+	return Raw(status, body).WithHeader(ReplayHeader, "true")
 }
+
+// Raw answers with a body already encoded as JSON.
+func Raw(status int, body []byte) *Response { return JSON(status, json.RawMessage(body)) }

@@ -89,7 +89,7 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string, t catalo
 				{AttributeName: aws.String(g.PartitionKey), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(g.SortKey), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: &types.Projection{ProjectionType: types.ProjectionType(g.Projection)},
 		})
 	}
 	if _, err := db.CreateTable(ctx, in); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/arkmember/arkmember/internal/auth"
 	"github.com/arkmember/arkmember/internal/catalog"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/points"
 )
 
 var _ accounts.Repository = (*Store)(nil)
@@ -64,11 +65,14 @@ type memberItem struct {
 	Birthday     string `dynamodbav:"birthday,omitempty"`
 	LevelCode    string `dynamodbav:"levelCode"`
 	Points       int64  `dynamodbav:"points"`
-	Growth       int64  `dynamodbav:"growth"`
-	Status       string `dynamodbav:"status"`
-	StatusReason string `dynamodbav:"statusReason,omitempty"`
-	CreatedAt    string `dynamodbav:"createdAt"`
-	UpdatedAt    string `dynamodbav:"updatedAt"`
+	// BalanceVersion changes with every points change; it is the condition
+	// of every points transaction.
+	BalanceVersion int64  `dynamodbav:"balanceVersion"`
+	Growth         int64  `dynamodbav:"growth"`
+	Status         string `dynamodbav:"status"`
+	StatusReason   string `dynamodbav:"statusReason,omitempty"`
+	CreatedAt      string `dynamodbav:"createdAt"`
+	UpdatedAt      string `dynamodbav:"updatedAt"`
 	guardAttrs
 }
 
@@ -145,17 +149,24 @@ func (s *Store) CreateMember(ctx context.Context, m accounts.Member, first accou
 	return s.commit(ctx, t)
 }
 
-// Member implements accounts.Repository.
+// Member implements accounts.Repository. Its Points are what the member
+// can spend now: lots past their expiry do not count, even before the
+// expiry job has emptied them.
 func (s *Store) Member(ctx context.Context, id string) (accounts.Member, error) {
-	var it memberItem
-	found, err := s.get(ctx, memberKey(id), &it)
+	it, lots, err := s.profileItems(ctx, id)
 	if err != nil {
 		return accounts.Member{}, err
 	}
-	if !found {
+	if it == nil {
 		return accounts.Member{}, accounts.ErrMemberNotFound
 	}
-	return it.member(), nil
+	m := it.member()
+	a := points.Account{}
+	for _, l := range lots {
+		a.Lots = append(a.Lots, l.lot())
+	}
+	m.Points = a.Available(s.clock.Now())
+	return m, nil
 }
 
 // MemberIDByMobile implements accounts.Repository.

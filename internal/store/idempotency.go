@@ -25,11 +25,19 @@ var errIdempotencyHit = errors.New("store: idempotency record exists")
 // idempotency adds the record of this request. Put it first in the
 // transaction: when the bizNo is known, that is the answer, whatever else
 // would fail.
-func (t *txn) idempotency(r idempotency.Record) {
-	t.put(marshal(idemItem{
+func (t *txn) idempotency(r idempotency.Record) { t.idempotencyWith(r, nil) }
+
+// idempotencyWith adds the record with extra attributes of the operation
+// (what a later reverse of it needs).
+func (t *txn) idempotencyWith(r idempotency.Record, extra item) {
+	it := marshal(idemItem{
 		base:  baseOf(idemKey(r.Scope, r.BizNo), kindIdem),
 		Scope: r.Scope, BizNo: r.BizNo, RequestHash: r.RequestHash, Status: r.Status, Body: string(r.Body), CreatedAt: ts(r.CreatedAt),
-	}), condAbsent, errIdempotencyHit)
+	})
+	for k, v := range extra {
+		it[k] = v
+	}
+	t.put(it, condAbsent, errIdempotencyHit)
 }
 
 // commitIdempotent commits a transaction holding an idempotency record for

@@ -36,6 +36,9 @@ const (
 	kindIdem     = "IDEM"
 	kindConsumed = "CONSUMED"
 	kindConfig   = "CONFIG"
+	kindLot      = "LOT"
+	kindRun      = "JOBRUN"
+	kindLedger   = "LEDGER"
 )
 
 type key struct{ pk, sk string }
@@ -56,3 +59,21 @@ func consumedKey(consumer, eventID string) key {
 	return key{"CONSUMED#" + consumer + "#" + eventID, skConsumed}
 }
 func configKey(name string) key { return key{"CONFIG#" + name, skCurrent} }
+func runKey(runID string) key   { return key{"JOBRUN#" + runID, "JOBRUN"} }
+
+// A member's hot state shares its partition and the "PROFILE" prefix, so
+// one strongly consistent query reads the balance with every lot.
+const (
+	skLotPrefix    = skProfile + "#LOT#"
+	skLedgerPrefix = "LEDGER#"
+	skLedgerEnd    = "LEDGER#~" // after every ULID
+)
+
+func memberPK(memberID string) string  { return "MEMBER#" + memberID }
+func lotKey(memberID, date string) key { return key{memberPK(memberID), skLotPrefix + date} }
+func ledgerKey(memberID, entryID string) key {
+	return key{memberPK(memberID), skLedgerPrefix + entryID}
+}
+func lotDueGSI(date string, shard int, memberID string) key {
+	return key{fmt.Sprintf("LOTEXP#%s#%d", date, shard), memberID}
+}

@@ -35,6 +35,8 @@ type base struct {
 	Kind   string `dynamodbav:"kind"`
 	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
 	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK string `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK string `dynamodbav:"gsi2sk,omitempty"`
 	TTL    int64  `dynamodbav:"ttl,omitempty"`
 }
 
@@ -93,7 +95,7 @@ func (s *Store) putNew(ctx context.Context, v any, onExists error) error {
 
 // pageQuery is one page of a query over a partition of the table or of gsi1.
 type pageQuery struct {
-	index     string // "" for the table, catalog.IndexGSI1 for gsi1
+	index     string // "" for the table, else the index name
 	partition string
 	// skFrom and skTo bound the sort key (inclusive) when set.
 	skFrom, skTo string
@@ -106,10 +108,10 @@ type pageQuery struct {
 // cursorKey is the decoded form of a list cursor: the key of the last item
 // of the previous page.
 type cursorKey struct {
-	PK     string `json:"pk"`
-	SK     string `json:"sk"`
-	GSI1PK string `json:"g1p,omitempty"`
-	GSI1SK string `json:"g1s,omitempty"`
+	PK      string `json:"pk"`
+	SK      string `json:"sk"`
+	IndexPK string `json:"ip,omitempty"`
+	IndexSK string `json:"is,omitempty"`
 }
 
 var errBadCursor = apperr.Invalid("bad paging", apperr.FieldError{Field: "cursor", Message: "is not a cursor of this list"})
@@ -118,10 +120,7 @@ var errBadCursor = apperr.Invalid("bad paging", apperr.FieldError{Field: "cursor
 // the last). With a filter it keeps reading until the page is full, so a
 // page is never short unless it is the last.
 func (s *Store) query(ctx context.Context, q pageQuery) ([]item, string, error) {
-	pkAttr, skAttr := catalog.AttrPK, catalog.AttrSK
-	if q.index == catalog.IndexGSI1 {
-		pkAttr, skAttr = catalog.AttrGSI1PK, catalog.AttrGSI1SK
-	}
+	pkAttr, skAttr := indexKeys(q.index)
 	names := map[string]string{"#p": pkAttr}
 	values := item{":p": str(q.partition)}
 	keyExpr := "#p = :p"
@@ -184,10 +183,22 @@ func (s *Store) query(ctx context.Context, q pageQuery) ([]item, string, error) 
 	}
 }
 
+// indexKeys names the key attributes of the table ("") or an index.
+func indexKeys(index string) (pk, sk string) {
+	switch index {
+	case catalog.IndexGSI1:
+		return catalog.AttrGSI1PK, catalog.AttrGSI1SK
+	case catalog.IndexGSI2:
+		return catalog.AttrGSI2PK, catalog.AttrGSI2SK
+	}
+	return catalog.AttrPK, catalog.AttrSK
+}
+
 func encodeCursor(it item, index string) string {
 	c := cursorKey{PK: sOf(it[catalog.AttrPK]), SK: sOf(it[catalog.AttrSK])}
-	if index == catalog.IndexGSI1 {
-		c.GSI1PK, c.GSI1SK = sOf(it[catalog.AttrGSI1PK]), sOf(it[catalog.AttrGSI1SK])
+	if index != "" {
+		pk, sk := indexKeys(index)
+		c.IndexPK, c.IndexSK = sOf(it[pk]), sOf(it[sk])
 	}
 	b, _ := json.Marshal(c)
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -205,11 +216,12 @@ func decodeCursor(s, index, partition string) (item, error) {
 		return nil, errBadCursor
 	}
 	k := item{catalog.AttrPK: str(c.PK), catalog.AttrSK: str(c.SK)}
-	if index == catalog.IndexGSI1 {
-		if c.GSI1PK != partition || c.GSI1SK == "" {
+	if index != "" {
+		if c.IndexPK != partition || c.IndexSK == "" {
 			return nil, errBadCursor
 		}
-		k[catalog.AttrGSI1PK], k[catalog.AttrGSI1SK] = str(c.GSI1PK), str(c.GSI1SK)
+		pk, sk := indexKeys(index)
+		k[pk], k[sk] = str(c.IndexPK), str(c.IndexSK)
 	} else if c.PK != partition {
 		return nil, errBadCursor
 	}
