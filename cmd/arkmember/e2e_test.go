@@ -266,3 +266,35 @@ func TestInvoke_RunsASampleEventAgainstTheDataDir(t *testing.T) {
 		t.Fatalf("invoke through the running server = %s, want 409 (the member exists)", got)
 	}
 }
+
+// TestVerify_ReportsNoDriftOnTheDataDir earns and spends through a server,
+// stops it and verifies the data dir offline, then through a running server.
+func TestVerify_ReportsNoDriftOnTheDataDir(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	s := startServer(t, dir, addr, "ARK_SERVICE_SECRET=svc-secret-123")
+	_, reg := call(t, "POST", s.url+"/v1/auth/register", "", map[string]string{"mobile": "13700000002", "password": "verify-me-1"})
+	_, svc := call(t, "POST", s.url+"/v1/auth/token", "", map[string]string{"clientId": "local-service", "clientSecret": "svc-secret-123"})
+	if st, body := call(t, "POST", s.url+"/v1/points/earn", svc["accessToken"].(string), map[string]any{"memberId": reg["memberId"], "amount": 70, "bizNo": "E-1", "source": "ORDER"}); st != 201 {
+		t.Fatalf("earn = %d %v", st, body)
+	}
+	if st, body := call(t, "POST", s.url+"/v1/points/spend", reg["accessToken"].(string), map[string]any{"amount": 20, "bizNo": "S-1"}); st != 201 {
+		t.Fatalf("spend = %d %v", st, body)
+	}
+	verify := func() string {
+		cmd := exec.Command(binary, "verify")
+		cmd.Env = append(os.Environ(), "ARK_DATA_DIR="+dir, "ARK_ADDR="+addr)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("verify: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := verify(); !strings.Contains(out, "checked 1 members: balances, ledgers and lots agree") {
+		t.Fatalf("verify through the running server = %s", out)
+	}
+	s.stop(t)
+	if out := verify(); !strings.Contains(out, "checked 1 members: balances, ledgers and lots agree") {
+		t.Fatalf("verify offline = %s", out)
+	}
+}

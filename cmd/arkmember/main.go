@@ -1,6 +1,6 @@
 // Command arkmember is the local runner and ops CLI of ARK Member Center:
 // `serve` runs the whole system on this machine, `invoke` runs one function
-// with a sample event, `export` and `import` move a table's data.
+// with a sample event, `export` and `import` move a table's data, `verify` reconciles balances with ledgers.
 package main
 
 import (
@@ -22,7 +22,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), invokeCmd(), exportCmd(), importCmd())
+	root.AddCommand(serveCmd(), invokeCmd(), exportCmd(), importCmd(), verifyCmd())
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "arkmember:", err)
 		os.Exit(1)

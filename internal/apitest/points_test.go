@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	miniserver "github.com/truora/minidyn/server"
 
 	"github.com/arkmember/arkmember/internal/points"
@@ -516,4 +519,26 @@ func (p pointsAPI) pendingEvents(t *testing.T, eventType string) int {
 		}
 	}
 	return n
+}
+
+func TestReconcile_FindsAndReportsDrift(t *testing.T) {
+	p := newPoints(t)
+	m, other := p.Register(), p.Register()
+	p.earn(m.ID, 50, "E-1")
+	p.earn(other.ID, 5, "E-2")
+	// Someone edits a balance behind the ledger's back.
+	_, err := p.DB.Engine.Client.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(p.DB.Table),
+		Key:                       map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "MEMBER#" + m.ID}, "sk": &types.AttributeValueMemberS{Value: "PROFILE"}},
+		UpdateExpression:          aws.String("SET points = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberN{Value: "500"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := p.runJob(p.Admin(), "reconcile")
+	details, _ := run["details"].([]any)
+	if run["status"] != "SUCCEEDED" || run["processed"] != float64(2) || run["failed"] != float64(1) || len(details) != 1 || !strings.Contains(details[0].(string), m.ID) {
+		t.Fatalf("reconcile run = %v", run)
+	}
 }

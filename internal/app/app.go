@@ -194,11 +194,14 @@ func (p *Platform) Jobs() *jobs.Runner {
 			if err == nil {
 				metrics.Gauge(ctx, p.Log, now, "ledger_drift", float64(len(rep.Drifted)))
 			}
-			details := make([]string, 0, len(rep.Drifted))
+			details := make([]string, 0, len(rep.Drifted)+len(rep.Unverified))
 			for _, id := range rep.Drifted {
 				details = append(details, "drift: member "+id)
 			}
-			return jobs.Outcome{Processed: rep.Checked, Failed: len(rep.Drifted), Details: details}, err
+			for _, id := range rep.Unverified {
+				details = append(details, "unverified: member "+id)
+			}
+			return jobs.Outcome{Processed: rep.Checked, Failed: len(rep.Drifted) + len(rep.Unverified), Details: details}, err
 		},
 	})
 }

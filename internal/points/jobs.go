@@ -155,6 +155,9 @@ type Reconciler interface {
 type Report struct {
 	Checked int      `json:"checked"`
 	Drifted []string `json:"drifted"`
+	// Unverified are members that could not be checked (e.g. they kept
+	// changing); the next run checks them again.
+	Unverified []string `json:"unverified,omitempty"`
 }
 
 // Reconcile recomputes every member's balance from its ledger and from its
@@ -163,8 +166,15 @@ func Reconcile(ctx context.Context, r Reconciler) (Report, error) {
 	rep := Report{Drifted: []string{}}
 	err := r.EachMember(ctx, func(memberID string) error {
 		snap, err := r.Snapshot(ctx, memberID)
+		if errors.Is(err, ErrMemberNotFound) {
+			return nil
+		}
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			rep.Unverified = append(rep.Unverified, memberID)
+			return nil
 		}
 		rep.Checked++
 		if snap.Drift() {

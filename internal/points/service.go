@@ -324,7 +324,9 @@ func (s *Service) request(op, bizNo string, payload any) request {
 // changed underneath, and answers replays with the stored response.
 func (s *Service) run(ctx context.Context, req request, plan func(now time.Time) (Commit, error)) (Result, error) {
 	for attempt := 1; ; attempt++ {
-		c, err := plan(s.clock.Now())
+		// Milliseconds: what is stored, so a response and a later read of
+		// the same entry agree to the letter.
+		c, err := plan(s.clock.Now().Truncate(time.Millisecond))
 		if err != nil {
 			// A replay of a request that succeeded gets its response even
 			// if the same request would fail now (the points are gone).

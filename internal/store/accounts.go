@@ -206,14 +206,13 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, p accounts.Profile
 	}
 	field("birthday", p.Birthday)
 	expr := "SET " + strings.Join(set, ", ")
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.table),
 		Key:                       memberKey(id).av(),
 		UpdateExpression:          aws.String(expr),
 		ConditionExpression:       aws.String(condExists.expr),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if isConditionFailed(err) {
 		return accounts.Member{}, accounts.ErrMemberNotFound
@@ -221,11 +220,9 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, p accounts.Profile
 	if err != nil {
 		return accounts.Member{}, classify(err)
 	}
-	var it memberItem
-	if err := unmarshal(out.Attributes, &it); err != nil {
-		return accounts.Member{}, err
-	}
-	return it.member(), nil
+	// Read it back with its lots, so the points shown are what the member
+	// can spend now, exactly as GET shows them.
+	return s.Member(ctx, id)
 }
 
 // SetMemberStatus implements accounts.Repository: the change, its audit

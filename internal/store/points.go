@@ -167,8 +167,13 @@ func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Recor
 	}
 	// Every points change moves the balance version: the one condition
 	// that serializes all writers of this member's points.
+	// Members stored before balances had versions read as version 0.
+	versionCond := "balanceVersion = :v"
+	if c.Account.Version == 0 {
+		versionCond = "(balanceVersion = :v OR attribute_not_exists(balanceVersion))"
+	}
 	balance := cond{
-		expr:   "balanceVersion = :v",
+		expr:   versionCond,
 		values: item{":v": num(c.Account.Version), ":nv": num(c.Account.Version + 1), ":bal": num(c.Plan.Balance)},
 	}
 	if c.RequireActive {
