@@ -11,8 +11,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// The custom metric `arkmember verify` (the reconciliation job) publishes:
-// the largest difference it found between a balance and its ledger.
+// The custom metric of the jobs function's reconcile job: the largest
+// difference it found between a balance and its ledger. The job writes it
+// as a CloudWatch Embedded Metric Format log line (so its role needs no
+// cloudwatch:PutMetricData), in this namespace and with no dimensions; the
+// alarm must name it exactly so, or it watches a metric nobody emits.
 const (
 	LedgerDriftNamespace = "ArkMember"
 	LedgerDriftMetric    = "ledger_drift"
@@ -145,7 +148,8 @@ func (m *monitoring) addAPI(api awsapigatewayv2.HttpApi) {
 }
 
 // addLedgerDrift alarms when reconciliation finds any balance that differs
-// from its ledger: money-like data is wrong and needs a human.
+// from its ledger: money-like data is wrong and needs a human. The metric
+// has no dimensions; no run (missing data) is not drift.
 func (m *monitoring) addLedgerDrift() {
 	drift := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:  jsii.String(LedgerDriftNamespace),

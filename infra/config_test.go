@@ -145,9 +145,43 @@ func TestValidateCatalog_RejectsWhatTheStackCannotDeploy(t *testing.T) {
 		{"queue without event types", func(p *ArkStackProps) {
 			p.Functions = append(p.Functions, catalog.Function{Name: "q", Kind: catalog.KindQueue})
 		}, "no EventTypes"},
-		{"schedule without expression", func(p *ArkStackProps) {
+		{"schedule function without schedules", func(p *ArkStackProps) {
 			p.Functions = append(p.Functions, catalog.Function{Name: "s", Kind: catalog.KindSchedule})
-		}, "no Schedule"},
+		}, "has no Schedules"},
+		{"schedule without expression", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "s", Kind: catalog.KindSchedule,
+				Schedules: []catalog.Schedule{{Job: "a", Expression: "rate(1 day)"}, {Job: "b", Expression: " "}}})
+		}, "job b has no Expression"},
+		{"schedule without job", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "s", Kind: catalog.KindSchedule,
+				Schedules: []catalog.Schedule{{Expression: "rate(1 day)"}}})
+		}, "has no Job"},
+		{"job scheduled twice", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "s", Kind: catalog.KindSchedule,
+				Schedules: []catalog.Schedule{{Job: "a", Expression: "rate(1 day)"}, {Job: "a", Expression: "rate(2 days)"}}})
+		}, "job a listed twice"},
+		{"jobs that collide as construct ids", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "s", Kind: catalog.KindSchedule,
+				Schedules: []catalog.Schedule{{Job: "a-b", Expression: "rate(1 day)"}, {Job: "a_b", Expression: "rate(1 day)"}}})
+		}, "same construct id"},
+		{"schedules on a function that is not scheduled", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "h", Kind: catalog.KindHTTP,
+				Schedules: []catalog.Schedule{{Job: "a", Expression: "rate(1 day)"}}})
+		}, "has Schedules but is a http function"},
+		{"invokes an unknown function", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "h", Kind: catalog.KindHTTP, Invokes: []string{"nope"}})
+		}, `invokes unknown function "nope"`},
+		{"invokes itself", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "h", Kind: catalog.KindHTTP, Invokes: []string{"h"}})
+		}, "invokes itself"},
+		{"invokes a function twice", func(p *ArkStackProps) {
+			p.Functions = append(p.Functions, catalog.Function{Name: "h", Kind: catalog.KindHTTP,
+				Invokes: []string{catalog.FnJobs, catalog.FnJobs}})
+		}, "invokes jobs twice"},
+		{"unknown index projection", func(p *ArkStackProps) {
+			p.Table.GSIs = append([]catalog.GSI(nil), p.Table.GSIs...)
+			p.Table.GSIs[0].Projection = "INCLUDE"
+		}, `projection "INCLUDE"`},
 		{"duplicate function", func(p *ArkStackProps) {
 			p.Functions = append(p.Functions, p.Functions[0])
 		}, "listed twice"},

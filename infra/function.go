@@ -20,9 +20,11 @@ import (
 
 // Shared function defaults.
 const (
-	memoryMB        = 256
-	timeoutDefault  = 10 // seconds: API, authorizer and stream functions
-	timeoutJob      = 60 // seconds: queue consumers and scheduled jobs
+	memoryDefault   = 256 // MB
+	memorySchedule  = 512 // MB: jobs walk many items per run
+	timeoutDefault  = 10  // seconds: API, authorizer and stream functions
+	timeoutQueue    = 60  // seconds: queue consumers
+	timeoutSchedule = 300 // seconds: scheduled and on-demand jobs
 	liveAlias       = "live"
 	bootstrapBinary = "bootstrap"
 )
@@ -51,16 +53,28 @@ func functionName(stage, name string) string { return fmt.Sprintf("ark-%s-%s", s
 
 // functionTimeout is the timeout of a function kind, in seconds.
 func functionTimeout(kind catalog.FunctionKind) float64 {
-	if kind == catalog.KindQueue || kind == catalog.KindSchedule {
-		return timeoutJob
+	switch kind {
+	case catalog.KindQueue:
+		return timeoutQueue
+	case catalog.KindSchedule:
+		return timeoutSchedule
 	}
 	return timeoutDefault
+}
+
+// functionMemory is the memory size of a function kind, in MB.
+func functionMemory(kind catalog.FunctionKind) float64 {
+	if kind == catalog.KindSchedule {
+		return memorySchedule
+	}
+	return memoryDefault
 }
 
 // newFunction is the one place function defaults live: arm64 on
 // provided.al2023, X-Ray, a log group with the stage's retention, the
 // environment the function's catalog entry calls for, exactly the grants
-// it calls for, and a live alias on the current version.
+// it calls for, and a live alias on the current version. What it invokes
+// is wired by grantInvokes once every function exists.
 func newFunction(scope constructs.Construct, spec catalog.Function, d functionDeps) (*deployedFunction, error) {
 	dir, err := filepath.Abs(filepath.Join(d.assetsDir, spec.Name))
 	if err != nil {
@@ -109,7 +123,7 @@ func newFunction(scope constructs.Construct, spec catalog.Function, d functionDe
 		Handler:      jsii.String(bootstrapBinary),
 		Role:         role,
 		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
-		MemorySize:   jsii.Number(memoryMB),
+		MemorySize:   jsii.Number(functionMemory(spec.Kind)),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(timeout)),
 		Tracing:      awslambda.Tracing_ACTIVE,
 		LogGroup:     logGroup,
@@ -150,6 +164,26 @@ func grantCatalogAccess(fn awslambda.Function, spec catalog.Function, d function
 	}
 	if spec.Secrets {
 		d.secret.GrantRead(fn, nil)
+	}
+	return nil
+}
+
+// grantInvokes lets a function invoke (asynchronously, or any other way)
+// each function its catalog entry names in Invokes: lambda:InvokeFunction
+// on exactly the target's live alias, never the function or its other
+// versions, and the alias ARN in catalog.InvokeEnv(target). Call it once
+// every function of the stack exists.
+func grantInvokes(d *deployedFunction, deployed map[string]*deployedFunction) error {
+	for _, name := range d.spec.Invokes {
+		target, ok := deployed[name]
+		if !ok {
+			return fmt.Errorf("function %s invokes %q, which the stack does not deploy", d.spec.Name, name)
+		}
+		d.fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("lambda:InvokeFunction"),
+			Resources: &[]*string{target.alias.FunctionArn()},
+		}))
+		d.fn.AddEnvironment(jsii.String(catalog.InvokeEnv(name)), target.alias.FunctionArn(), nil)
 	}
 	return nil
 }

@@ -41,10 +41,15 @@ var syntheticFunctions = []catalog.Function{
 	{Name: "points-earned", Kind: catalog.KindQueue, Description: "synthetic queue consumer",
 		Table: catalog.AccessReadWrite, EventTypes: []string{"PointsEarned", "MemberRegistered"}},
 	{Name: "expire-points", Kind: catalog.KindSchedule, Description: "synthetic job",
-		Table: catalog.AccessReadWrite, PublishBus: true, Schedule: "cron(0 18 * * ? *)", ReservedConcurrency: 1},
+		Table: catalog.AccessReadWrite, PublishBus: true, ReservedConcurrency: 1,
+		Schedules: []catalog.Schedule{{Job: "expire", Expression: "cron(0 18 * * ? *)"}}},
 	{Name: "churn-report", Kind: catalog.KindSchedule, Description: "synthetic read-only job",
-		Table: catalog.AccessRead, Schedule: "rate(1 day)", ReservedConcurrency: 2},
-	{Name: "echo", Kind: catalog.KindHTTP, Description: "synthetic HTTP function without table access"},
+		Table: catalog.AccessRead, ReservedConcurrency: 2, Schedules: []catalog.Schedule{
+			{Job: "daily-churn", Expression: "rate(1 day)"},
+			{Job: "weekly_churn", Expression: "cron(0 1 ? * MON *)"},
+		}},
+	{Name: "echo", Kind: catalog.KindHTTP, Description: "synthetic HTTP function without table access",
+		Invokes: []string{"churn-report"}},
 }
 
 var syntheticRoutes = []catalog.Route{
@@ -183,15 +188,16 @@ func (f *fixture) function(t *testing.T, name string) (string, resource) {
 	return "", resource{}
 }
 
-// roleActions lists every action in the policies attached to a function's role.
-func (f *fixture) roleActions(t *testing.T, name string) []string {
+// roleStatements lists every statement of the policies attached to a
+// function's role.
+func (f *fixture) roleStatements(t *testing.T, name string) []map[string]interface{} {
 	t.Helper()
 	_, fn := f.function(t, name)
 	roleID := getAttID(fn.Properties["Role"])
 	if roleID == "" {
 		t.Fatalf("function %s has no role of this stack: %v", name, fn.Properties["Role"])
 	}
-	var actions []string
+	var out []map[string]interface{}
 	for _, p := range f.ofType("AWS::IAM::Policy") {
 		if !containsRef(p.Properties["Roles"], roleID) {
 			continue
@@ -199,17 +205,44 @@ func (f *fixture) roleActions(t *testing.T, name string) []string {
 		doc, _ := p.Properties["PolicyDocument"].(map[string]interface{})
 		stmts, _ := doc["Statement"].([]interface{})
 		for _, s := range stmts {
-			switch a := s.(map[string]interface{})["Action"].(type) {
-			case string:
-				actions = append(actions, a)
-			case []interface{}:
-				for _, x := range a {
-					actions = append(actions, x.(string))
-				}
-			}
+			out = append(out, s.(map[string]interface{}))
 		}
 	}
+	return out
+}
+
+// roleActions lists every action in the policies attached to a function's role.
+func (f *fixture) roleActions(t *testing.T, name string) []string {
+	t.Helper()
+	var actions []string
+	for _, s := range f.roleStatements(t, name) {
+		actions = append(actions, statementActions(s)...)
+	}
 	return actions
+}
+
+// statementActions lists a policy statement's actions.
+func statementActions(s map[string]interface{}) []string {
+	switch a := s["Action"].(type) {
+	case string:
+		return []string{a}
+	case []interface{}:
+		out := make([]string, 0, len(a))
+		for _, x := range a {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	return nil
+}
+
+// env returns a function's environment variables.
+func (f *fixture) env(t *testing.T, name string) map[string]interface{} {
+	t.Helper()
+	_, fn := f.function(t, name)
+	env, _ := fn.Properties["Environment"].(map[string]interface{})
+	vars, _ := env["Variables"].(map[string]interface{})
+	return vars
 }
 
 // ref returns the logical id of {"Ref": id}, or "".

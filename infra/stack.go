@@ -174,6 +174,13 @@ func NewArkStack(scope constructs.Construct, id string, props ArkStackProps) (*A
 			return nil, fmt.Errorf("function %s: no infrastructure for kind %q", spec.Name, spec.Kind)
 		}
 	}
+	// Invoke targets may come later in the catalog, so they are wired once
+	// every function exists.
+	for _, spec := range props.Functions {
+		if err := grantInvokes(deployed[spec.Name], deployed); err != nil {
+			return nil, err
+		}
+	}
 
 	api := newHTTPAPI(stack, apiSettings{
 		stage:         stage,
@@ -229,7 +236,7 @@ func newTable(scope constructs.Construct, def catalog.Table, key awskms.IKey, st
 		idx := &awsdynamodb.GlobalSecondaryIndexProps{
 			IndexName:      jsii.String(gsi.Name),
 			PartitionKey:   stringAttr(gsi.PartitionKey),
-			ProjectionType: awsdynamodb.ProjectionType_ALL,
+			ProjectionType: projectionTypes[gsi.Projection],
 		}
 		if gsi.SortKey != "" {
 			idx.SortKey = stringAttr(gsi.SortKey)
@@ -237,6 +244,13 @@ func newTable(scope constructs.Construct, def catalog.Table, key awskms.IKey, st
 		table.AddGlobalSecondaryIndex(idx)
 	}
 	return table
+}
+
+// projectionTypes maps the catalog's index projections to CDK's; validateCatalog
+// rejects any other.
+var projectionTypes = map[string]awsdynamodb.ProjectionType{
+	catalog.ProjectionAll:      awsdynamodb.ProjectionType_ALL,
+	catalog.ProjectionKeysOnly: awsdynamodb.ProjectionType_KEYS_ONLY,
 }
 
 func stringAttr(name string) *awsdynamodb.Attribute {
@@ -282,6 +296,12 @@ func validateCatalog(p ArkStackProps) error {
 	if p.Table.LogicalName == "" || p.Table.PartitionKey == "" {
 		errs = append(errs, errors.New("table needs a logical name and a partition key"))
 	}
+	for _, gsi := range p.Table.GSIs {
+		if _, ok := projectionTypes[gsi.Projection]; !ok {
+			errs = append(errs, fmt.Errorf("index %s: projection %q is neither %s nor %s",
+				gsi.Name, gsi.Projection, catalog.ProjectionAll, catalog.ProjectionKeysOnly))
+		}
+	}
 	byName := map[string]catalog.Function{}
 	ids := map[string]string{}
 	authorizers := 0
@@ -310,12 +330,28 @@ func validateCatalog(p ArkStackProps) error {
 				errs = append(errs, fmt.Errorf("queue function %s has no EventTypes", fn.Name))
 			}
 		case catalog.KindSchedule:
-			if fn.Schedule == "" {
-				errs = append(errs, fmt.Errorf("schedule function %s has no Schedule", fn.Name))
-			}
+			errs = append(errs, validateSchedules(fn)...)
 		case catalog.KindHTTP:
 		default:
 			errs = append(errs, fmt.Errorf("function %s: no infrastructure for kind %q", fn.Name, fn.Kind))
+		}
+	}
+	for _, fn := range p.Functions {
+		if fn.Kind != catalog.KindSchedule && len(fn.Schedules) > 0 {
+			errs = append(errs, fmt.Errorf("function %s has Schedules but is a %s function", fn.Name, fn.Kind))
+		}
+		invoked := map[string]bool{}
+		for _, target := range fn.Invokes {
+			switch _, ok := byName[target]; {
+			case !ok:
+				errs = append(errs, fmt.Errorf("function %s invokes unknown function %q", fn.Name, target))
+			case target == fn.Name:
+				// Its environment would name its own alias: a circular reference.
+				errs = append(errs, fmt.Errorf("function %s invokes itself", fn.Name))
+			case invoked[target]:
+				errs = append(errs, fmt.Errorf("function %s invokes %s twice", fn.Name, target))
+			}
+			invoked[target] = true
 		}
 	}
 	if authorizers > 1 {
@@ -336,4 +372,31 @@ func validateCatalog(p ArkStackProps) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateSchedules checks a schedule function's jobs: at least one, each
+// with a job name (unique, also as a construct id) and an expression.
+func validateSchedules(fn catalog.Function) []error {
+	if len(fn.Schedules) == 0 {
+		return []error{fmt.Errorf("schedule function %s has no Schedules", fn.Name)}
+	}
+	var errs []error
+	jobs := map[string]string{}
+	for i, s := range fn.Schedules {
+		if s.Job == "" {
+			errs = append(errs, fmt.Errorf("schedule function %s: schedule %d has no Job", fn.Name, i))
+			continue
+		}
+		if strings.TrimSpace(s.Expression) == "" {
+			errs = append(errs, fmt.Errorf("schedule function %s: job %s has no Expression", fn.Name, s.Job))
+		}
+		switch other, clash := jobs[constructID(s.Job)]; {
+		case clash && other == s.Job:
+			errs = append(errs, fmt.Errorf("schedule function %s: job %s listed twice", fn.Name, s.Job))
+		case clash:
+			errs = append(errs, fmt.Errorf("schedule function %s: jobs %s and %s map to the same construct id", fn.Name, other, s.Job))
+		}
+		jobs[constructID(s.Job)] = s.Job
+	}
+	return errs
 }

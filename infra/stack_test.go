@@ -184,9 +184,12 @@ func TestStack_EveryFunctionRunsArm64ProvidedAL2023WithTheSharedDefaults(t *test
 			t.Run(variant+"/"+spec.Name, func(t *testing.T) {
 				_, fn := f.function(t, spec.Name)
 				p := fn.Properties
-				wantTimeout := 10.0
-				if spec.Kind == catalog.KindQueue || spec.Kind == catalog.KindSchedule {
+				wantTimeout, wantMemory := 10.0, 256.0
+				switch spec.Kind {
+				case catalog.KindQueue:
 					wantTimeout = 60
+				case catalog.KindSchedule:
+					wantTimeout, wantMemory = 300, 512
 				}
 				checks := []struct {
 					field string
@@ -196,7 +199,7 @@ func TestStack_EveryFunctionRunsArm64ProvidedAL2023WithTheSharedDefaults(t *test
 					{"Architectures", p["Architectures"], []interface{}{"arm64"}},
 					{"Runtime", p["Runtime"], "provided.al2023"},
 					{"Handler", p["Handler"], "bootstrap"},
-					{"MemorySize", p["MemorySize"], 256.0},
+					{"MemorySize", p["MemorySize"], wantMemory},
 					{"Timeout", p["Timeout"], wantTimeout},
 					{"TracingConfig", p["TracingConfig"], map[string]interface{}{"Mode": "Active"}},
 				}
@@ -214,9 +217,17 @@ func TestStack_EveryFunctionRunsArm64ProvidedAL2023WithTheSharedDefaults(t *test
 					catalog.EnvStage: true, catalog.EnvTableName: true, catalog.EnvLogLevel: true,
 					catalog.EnvAppSecretARN: spec.Secrets, catalog.EnvEventBusName: spec.PublishBus,
 				}
+				for _, target := range spec.Invokes {
+					wantEnv[catalog.InvokeEnv(target)] = true
+				}
 				for name, want := range wantEnv {
 					if _, got := env[name]; got != want {
 						t.Errorf("env %s set = %v, want %v", name, got, want)
+					}
+				}
+				for name := range env {
+					if _, known := wantEnv[name]; !known {
+						t.Errorf("unexpected env %s", name)
 					}
 				}
 				if env[catalog.EnvStage] != f.props.Stage.Name {
@@ -285,10 +296,73 @@ func TestStack_GrantsEachFunctionOnlyWhatItsCatalogEntryNames(t *testing.T) {
 			if got := has("secretsmanager:GetSecretValue"); got != spec.Secrets {
 				t.Errorf("secret read granted = %v, Secrets = %v", got, spec.Secrets)
 			}
+			if got := has("lambda:"); got != (len(spec.Invokes) > 0) {
+				t.Errorf("lambda actions granted = %v, Invokes = %v: %v", got, spec.Invokes, actions)
+			}
 			if has("logs:CreateLogGroup") {
 				t.Errorf("function may create log groups: %v", actions)
 			}
 		})
+	}
+}
+
+func TestStack_InvokersMayInvokeOnlyTheLiveAliasOfTheirTargets(t *testing.T) {
+	f := synth(t, variantSynthetic)
+	invokers := 0
+	for _, spec := range f.props.Functions {
+		t.Run(spec.Name, func(t *testing.T) {
+			// Every resource of every statement that allows a Lambda action.
+			var got []string
+			for _, st := range f.roleStatements(t, spec.Name) {
+				actions := statementActions(st)
+				lambda := false
+				for _, a := range actions {
+					lambda = lambda || strings.HasPrefix(a, "lambda:")
+				}
+				if !lambda {
+					continue
+				}
+				if !reflect.DeepEqual(actions, []string{"lambda:InvokeFunction"}) || st["Effect"] != "Allow" || st["Condition"] != nil {
+					t.Errorf("statement %v, want only Allow lambda:InvokeFunction", st)
+				}
+				resources, ok := st["Resource"].([]interface{})
+				if !ok {
+					resources = []interface{}{st["Resource"]}
+				}
+				for _, r := range resources {
+					id := ref(r)
+					if f.resources[id].Type != "AWS::Lambda::Alias" {
+						t.Errorf("InvokeFunction on %v, which is not an alias of the stack", r)
+					}
+					got = append(got, id)
+				}
+			}
+			var want []string
+			env := f.env(t, spec.Name)
+			for _, target := range spec.Invokes {
+				alias := f.aliasID(t, target)
+				want = append(want, alias)
+				if v := env[catalog.InvokeEnv(target)]; ref(v) != alias {
+					t.Errorf("%s = %v, want the ARN (Ref) of %s's live alias %s", catalog.InvokeEnv(target), v, target, alias)
+				}
+			}
+			sort.Strings(got)
+			sort.Strings(want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("may invoke %v, want exactly %v (the live aliases of %v)", got, want, spec.Invokes)
+			}
+		})
+		if len(spec.Invokes) > 0 {
+			invokers++
+		}
+	}
+	if invokers < 2 {
+		t.Errorf("%d invoking functions; the real ops and the synthetic echo should be covered", invokers)
+	}
+	// The catalog's own case, spelled out: ops starts job runs.
+	ops, _ := catalog.FunctionByName(catalog.FnOps)
+	if !reflect.DeepEqual(ops.Invokes, []string{catalog.FnJobs}) {
+		t.Errorf("ops invokes %v, this test expects [%s]", ops.Invokes, catalog.FnJobs)
 	}
 }
 
@@ -314,7 +388,7 @@ func TestStack_TableMatchesTheCatalog(t *testing.T) {
 				obj("AttributeName", g.PartitionKey, "KeyType", "HASH"),
 				obj("AttributeName", g.SortKey, "KeyType", "RANGE"),
 			},
-			"Projection", obj("ProjectionType", "ALL"),
+			"Projection", obj("ProjectionType", g.Projection),
 		))
 	}
 	must(t, "table", func() {
@@ -331,6 +405,13 @@ func TestStack_TableMatchesTheCatalog(t *testing.T) {
 			"SSESpecification", obj("SSEEnabled", true, "SSEType", "KMS", "KMSMasterKeyId", assertions.Match_AnyValue()),
 		))
 	})
+	projections := map[string]string{}
+	for _, g := range def.GSIs {
+		projections[g.Name] = g.Projection
+	}
+	if projections[catalog.IndexGSI1] != catalog.ProjectionAll || projections[catalog.IndexGSI2] != catalog.ProjectionKeysOnly {
+		t.Errorf("projections %v, want gsi1 ALL and gsi2 KEYS_ONLY", projections)
+	}
 	for _, table := range f.ofType("AWS::DynamoDB::Table") {
 		for _, a := range table.Properties["AttributeDefinitions"].([]interface{}) {
 			if a.(map[string]interface{})["AttributeType"] != "S" {
@@ -549,27 +630,66 @@ func toIface(ss []string) []interface{} {
 	return out
 }
 
-func TestStack_ScheduleFunctionsRunOnTheirScheduleThroughTheLiveAlias(t *testing.T) {
+func TestStack_ScheduleFunctionsRunEachJobOnItsScheduleThroughTheLiveAlias(t *testing.T) {
 	f := synth(t, variantSynthetic)
 	for _, spec := range f.props.Functions {
+		alias := f.aliasID(t, spec.Name)
+		// The input of every rule that invokes this function, by schedule.
+		got := map[string]interface{}{}
+		for id, rule := range f.ofType("AWS::Events::Rule") {
+			targets, _ := rule.Properties["Targets"].([]interface{})
+			for _, target := range targets {
+				tg := target.(map[string]interface{})
+				if !mentions(tg["Arn"], alias) {
+					continue
+				}
+				if len(targets) != 1 {
+					t.Errorf("%s: rule %s has %d targets", spec.Name, id, len(targets))
+				}
+				if ref(tg["Arn"]) != alias {
+					t.Errorf("%s: rule %s targets %v, not the live alias", spec.Name, id, tg["Arn"])
+				}
+				var input interface{}
+				if err := json.Unmarshal([]byte(fmt.Sprint(tg["Input"])), &input); err != nil {
+					t.Errorf("%s: rule %s input %v is not JSON: %v", spec.Name, id, tg["Input"], err)
+				}
+				got[fmt.Sprint(rule.Properties["ScheduleExpression"])+" "+fmt.Sprint(input)] = input
+			}
+		}
 		if spec.Kind != catalog.KindSchedule {
+			if len(got) != 0 {
+				t.Errorf("%s is no schedule function but rules invoke it: %v", spec.Name, got)
+			}
 			continue
 		}
 		t.Run(spec.Name, func(t *testing.T) {
-			alias := f.aliasID(t, spec.Name)
-			found := false
-			for _, rule := range f.ofType("AWS::Events::Rule") {
-				targets, _ := rule.Properties["Targets"].([]interface{})
-				if len(targets) == 1 && mentions(targets[0].(map[string]interface{})["Arn"], alias) {
-					found = true
-					if rule.Properties["ScheduleExpression"] != spec.Schedule {
-						t.Errorf("ScheduleExpression %v, want %s", rule.Properties["ScheduleExpression"], spec.Schedule)
-					}
-				}
+			want := map[string]interface{}{}
+			for _, s := range spec.Schedules {
+				input := map[string]interface{}{"job": s.Job}
+				want[s.Expression+" "+fmt.Sprint(input)] = input
 			}
-			if !found {
-				t.Fatalf("no schedule rule invokes %s's live alias", spec.Name)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("rules (expression, input) %v, want one per schedule: %v", got, want)
 			}
+		})
+	}
+	// The real jobs function runs both of its jobs.
+	dev := synth(t, variantDev)
+	jobs, _ := catalog.FunctionByName(catalog.FnJobs)
+	if len(jobs.Schedules) != 2 {
+		t.Errorf("jobs has %d schedules", len(jobs.Schedules))
+	}
+	for _, s := range jobs.Schedules {
+		must(t, "rule for "+s.Job, func() {
+			dev.template.HasResourceProperties(jsii.String("AWS::Events::Rule"), obj(
+				"ScheduleExpression", s.Expression,
+				"State", "ENABLED",
+				"Targets", []interface{}{obj(
+					"Arn", obj("Ref", dev.aliasID(t, catalog.FnJobs)),
+					"Input", `{"job":"`+s.Job+`"}`,
+					"RetryPolicy", obj("MaximumRetryAttempts", scheduleRetries),
+				)},
+			))
 		})
 	}
 }
@@ -612,13 +732,18 @@ func TestStack_AlarmsCoverEveryFunctionDLQAndLedgerDrift(t *testing.T) {
 	if got := len(dlqIDs(f)); got != 2 {
 		t.Errorf("%d DLQs, want 2 (stream, queue)", got)
 	}
+	if LedgerDriftNamespace != "ArkMember" || LedgerDriftMetric != "ledger_drift" {
+		t.Errorf("ledger drift metric %s/%s, the jobs function emits ArkMember/ledger_drift", LedgerDriftNamespace, LedgerDriftMetric)
+	}
 	must(t, "ledger drift alarm", func() {
 		f.template.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), obj(
 			"Namespace", LedgerDriftNamespace,
 			"MetricName", LedgerDriftMetric,
+			"Dimensions", assertions.Match_Absent(),
 			"Statistic", "Maximum",
 			"Threshold", 0,
 			"ComparisonOperator", "GreaterThanThreshold",
+			"TreatMissingData", "notBreaching",
 		))
 	})
 	must(t, "DLQ alarm", func() {

@@ -105,15 +105,25 @@ func addQueueTrigger(scope constructs.Construct, d *deployedFunction, bus awseve
 	return dlq
 }
 
-// addScheduleTrigger runs a job on its schedule (on the default bus, the
-// only one schedules run on). Overlapping runs are harmless by design; the
-// function's reserved concurrency bounds them.
+// addScheduleTrigger runs each of the function's jobs on its schedule (on
+// the default bus, the only one schedules run on): one rule per schedule,
+// invoking the live alias with the fixed input {"job": "<Job>"}. Overlapping
+// runs are harmless by design; the function's reserved concurrency bounds
+// them.
 func addScheduleTrigger(scope constructs.Construct, d *deployedFunction) {
-	awsevents.NewRule(scope, jsii.String(d.id+"Schedule"), &awsevents.RuleProps{
-		Description: jsii.String("Runs " + d.spec.Name + " on its schedule"),
-		Schedule:    awsevents.Schedule_Expression(jsii.String(d.spec.Schedule)),
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(d.alias, &awseventstargets.LambdaFunctionProps{
-			RetryAttempts: jsii.Number(scheduleRetries),
-		})},
-	})
+	for _, s := range d.spec.Schedules {
+		awsevents.NewRule(scope, jsii.String(d.id+"Schedule"+constructID(s.Job)), &awsevents.RuleProps{
+			Description: jsii.String("Runs " + d.spec.Name + "'s " + s.Job + " job on " + s.Expression),
+			Schedule:    awsevents.Schedule_Expression(jsii.String(s.Expression)),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(d.alias, &awseventstargets.LambdaFunctionProps{
+				Event:         awsevents.RuleTargetInput_FromObject(scheduleInput(s)),
+				RetryAttempts: jsii.Number(scheduleRetries),
+			})},
+		})
+	}
+}
+
+// scheduleInput is the event a scheduled run of a job receives.
+func scheduleInput(s catalog.Schedule) map[string]interface{} {
+	return map[string]interface{}{"job": s.Job}
 }
