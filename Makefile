@@ -4,6 +4,7 @@
 SHELL       := /bin/bash
 GO          ?= go
 STAGE       ?= dev
+BENCHTIME   ?= 50x
 FUNCTIONS   := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 CDK         := CDK_HOME=$(CURDIR)/.cdk-home CDK_DISABLE_CLI_TELEMETRY=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 .cdk-cli/node_modules/.bin/cdk
@@ -45,7 +46,7 @@ FORCE:
 
 ## bench: speed and cost benchmarks (see docs/benchmarks.md)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -count=1 ./... | tee bench.out
 
 ## synth: synthesize the CloudFormation template offline into cdk.out/
 synth: build
