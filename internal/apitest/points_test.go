@@ -411,7 +411,6 @@ func TestLedger_NewestFirstWithPaging(t *testing.T) {
 func TestExpiry_OldestLotsGoFirstAndTheJobIsIdempotent(t *testing.T) {
 	p := newPoints(t)
 	m := p.Register()
-	admin := p.Admin()
 	start := p.Stack.Clock.Now() // 2026-11-24
 	p.earn(m.ID, 100, "E-NOV")   // expires end of Nov 2027
 	p.travel(start.AddDate(0, 1, 0), &m)
@@ -425,7 +424,7 @@ func TestExpiry_OldestLotsGoFirstAndTheJobIsIdempotent(t *testing.T) {
 
 	// Three weeks before the November lot expires: a warning, once.
 	p.travel(time.Date(2027, 11, 10, 0, 0, 0, 0, time.UTC), &m)
-	admin = p.Admin()
+	admin := p.Admin()
 	run := p.runJob(admin, "points-expiry")
 	if run["status"] != "SUCCEEDED" || run["changed"] != float64(1) {
 		t.Fatalf("warning run = %v", run)
