@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/arkmember/arkmember/internal/apperr"
 	"github.com/arkmember/arkmember/internal/auth"
@@ -199,11 +200,11 @@ func validNickname(s string) bool {
 }
 
 func validAvatarURL(s string) bool {
-	if len(s) > 512 {
+	if utf8.RuneCountInString(s) > 512 {
 		return false
 	}
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Hostname() != "" && u.User == nil
 }
 
 // StatusInput is the body of POST /v1/admin/members/{memberId}/status.
@@ -215,6 +216,6 @@ type StatusInput struct {
 func (in StatusInput) validate() error {
 	var v validate.Errors
 	v.Check(in.Status == StatusActive || in.Status == StatusFrozen, "status", "must be ACTIVE or FROZEN")
-	v.Check(validate.Length(strings.TrimSpace(in.Reason), 1, 200), "reason", "must be 1 to 200 characters")
+	v.Check(validate.Length(in.Reason, 1, 200) && strings.TrimSpace(in.Reason) != "", "reason", "must be 1 to 200 characters, not all blank")
 	return v.Err()
 }

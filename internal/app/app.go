@@ -35,6 +35,7 @@ import (
 	"github.com/arkmember/arkmember/internal/logging"
 	"github.com/arkmember/arkmember/internal/metrics"
 	"github.com/arkmember/arkmember/internal/ops"
+	"github.com/arkmember/arkmember/internal/orders"
 	"github.com/arkmember/arkmember/internal/outbox"
 	"github.com/arkmember/arkmember/internal/pii"
 	"github.com/arkmember/arkmember/internal/points"
@@ -180,11 +181,39 @@ func (p *Platform) Points() (*httpapi.Router, error) {
 	return httpapi.NewRouter(catalog.FnPoints, points.Handlers(p.PointsService()), p.Log, p.IDs)
 }
 
+// LevelsService builds the levels service.
+func (p *Platform) LevelsService() *levels.Service {
+	return levels.NewService(p.Store, p.Ladder, p.Clock, p.IDs)
+}
+
+// Levels returns the handler of the levels function.
+func (p *Platform) Levels() (*httpapi.Router, error) {
+	if p.Store == nil {
+		return nil, fmt.Errorf("app: levels needs the table")
+	}
+	return httpapi.NewRouter(catalog.FnLevels, levels.Handlers(p.LevelsService()), p.Log, p.IDs)
+}
+
+// Orders returns the handler of the orders function. Activity multipliers
+// reach it through orders.Boosts; none exist yet.
+func (p *Platform) Orders() (*httpapi.Router, error) {
+	if p.Store == nil {
+		return nil, fmt.Errorf("app: orders needs the table")
+	}
+	svc := orders.NewService(p.Store, p.Store, orders.NoBoosts{}, p.PointsService(), p.LevelsService(), p.Clock)
+	return httpapi.NewRouter(catalog.FnOrders, orders.Handlers(svc), p.Log, p.IDs)
+}
+
 // Jobs returns the job runner: the handler of the jobs function, with every
 // job of the catalog's schedules.
 func (p *Platform) Jobs() *jobs.Runner {
 	svc := p.PointsService()
+	lv := p.LevelsService()
 	return jobs.NewRunner(p.Store, p.Clock, p.IDs, p.Log, map[string]jobs.Job{
+		catalog.JobLevelReview: func(ctx context.Context, now time.Time) (jobs.Outcome, error) {
+			st, err := lv.Review(ctx, now)
+			return jobs.Outcome{Processed: st.Processed, Changed: st.Changed, Failed: st.Failed, Details: st.Details}, err
+		},
 		catalog.JobPointsExpiry: func(ctx context.Context, now time.Time) (jobs.Outcome, error) {
 			st, err := svc.ExpireDue(ctx, p.Store, now)
 			return jobs.Outcome{Processed: st.Processed, Changed: st.Changed, Failed: st.Failed, Details: st.Details}, err

@@ -10,8 +10,8 @@ import (
 )
 
 // Errors callers return to clients. ErrTokenExpired and ErrTokenInvalid share
-// kind and code, so errors.Is cannot tell them apart (apperr matches on kind
-// and code); use TokenExpired to ask which one an error is.
+// kind and code (clients see UNAUTHORIZED either way) but are distinct
+// sentinels: errors.Is or TokenExpired tells them apart.
 var (
 	ErrTokenExpired   = apperr.New(apperr.KindUnauthorized, apperr.CodeUnauthorized, "the access token has expired")
 	ErrTokenInvalid   = apperr.New(apperr.KindUnauthorized, apperr.CodeUnauthorized, "the access token is invalid")
@@ -20,7 +20,4 @@ var (
 
 // TokenExpired reports whether err (or an error it wraps) is ErrTokenExpired
 // rather than another unauthorized error.
-func TokenExpired(err error) bool {
-	var e *apperr.Error
-	return errors.As(err, &e) && e == ErrTokenExpired
-}
+func TokenExpired(err error) bool { return errors.Is(err, ErrTokenExpired) }

@@ -63,10 +63,13 @@ var functions = []Function{
 	{Name: FnAccounts, Kind: KindHTTP, Description: "Registration, login, tokens, profiles and member administration", Table: AccessReadWrite, Secrets: true},
 	{Name: FnOps, Kind: KindHTTP, Description: "Health, the audit log and on-demand job runs", Table: AccessReadWrite, Invokes: []string{FnJobs}},
 	{Name: FnPoints, Kind: KindHTTP, Description: "Points: earn, spend, reverse, adjust, balances and ledgers", Table: AccessReadWrite},
+	{Name: FnLevels, Kind: KindHTTP, Description: "Level ladder, member levels and history, growth value", Table: AccessReadWrite},
+	{Name: FnOrders, Kind: KindHTTP, Description: "Order events: points and growth by the earning rules", Table: AccessReadWrite},
 	{Name: FnJobs, Kind: KindSchedule, Description: "Scheduled and on-demand jobs (expiry, reconciliation, ...)", Table: AccessReadWrite,
 		ReservedConcurrency: 2, Schedules: []Schedule{
 			{Job: JobPointsExpiry, Expression: "cron(5 16 * * ? *)"}, // 00:05 Asia/Shanghai
 			{Job: JobReconcile, Expression: "cron(30 19 * * ? *)"},   // 03:30 Asia/Shanghai
+			{Job: JobLevelReview, Expression: "cron(20 16 * * ? *)"}, // 00:20 Asia/Shanghai
 		}},
 	{Name: FnRelay, Kind: KindStream, Description: "Publishes outbox items from the table stream to the event bus", Table: AccessReadWrite, PublishBus: true},
 }

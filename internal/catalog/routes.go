@@ -11,12 +11,15 @@ const (
 	FnRelay      = "relay"
 	FnPoints     = "points"
 	FnJobs       = "jobs"
+	FnLevels     = "levels"
+	FnOrders     = "orders"
 )
 
 // Job names (the {job} of POST /v1/admin/jobs/{job}/run).
 const (
 	JobPointsExpiry = "points-expiry"
 	JobReconcile    = "reconcile"
+	JobLevelReview  = "level-review"
 )
 
 // Route is one HTTP route of the API.
@@ -68,6 +71,7 @@ var (
 	admin        = []Role{RoleAdmin}
 	serviceOps   = []Role{RoleService, RoleOperator}
 	memberOrSvc  = []Role{RoleMember, RoleService}
+	service      = []Role{RoleService}
 	signedIn     = []Role{RoleMember, RoleOperator, RoleAdmin, RoleAuditor}
 )
 
@@ -91,6 +95,14 @@ var routes = []Route{
 	{"GET", "/v1/members/me/points", FnPoints, member, "getMyPoints"},
 	{"GET", "/v1/members/me/points/ledger", FnPoints, member, "getMyPointsLedger"},
 	{"GET", "/v1/admin/members/{memberId}/points/ledger", FnPoints, staffRead, "adminGetPointsLedger"},
+
+	{"GET", "/v1/levels", FnLevels, anyone, "listLevels"},
+	{"PUT", "/v1/admin/levels", FnLevels, admin, "setLevels"},
+	{"GET", "/v1/members/me/level", FnLevels, member, "getMyLevel"},
+	{"GET", "/v1/members/me/level/history", FnLevels, member, "getMyLevelHistory"},
+	{"POST", "/v1/admin/members/{memberId}/level", FnLevels, admin, "adminSetMemberLevel"},
+	{"POST", "/v1/growth/earn", FnLevels, serviceOps, "earnGrowth"},
+	{"POST", "/v1/orders/events", FnOrders, service, "applyOrderEvent"},
 
 	{"GET", "/v1/health", FnOps, anyone, "health"},
 	{"GET", "/v1/admin/audit", FnOps, adminAudit, "listAudit"},

@@ -79,3 +79,8 @@ func (f *Fixed) Advance(d time.Duration) {
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
 }
+
+// ChinaStandardTime is UTC+8 with no daylight saving: the business day of
+// the member center (point expiry dates, level review dates) is a day in
+// this zone.
+var ChinaStandardTime = time.FixedZone("CST", 8*3600)

@@ -25,6 +25,7 @@ import (
 	"github.com/arkmember/arkmember/internal/config"
 	"github.com/arkmember/arkmember/internal/eventbus"
 	"github.com/arkmember/arkmember/internal/gateway"
+	"github.com/arkmember/arkmember/internal/httpapi"
 	"github.com/arkmember/arkmember/internal/ids"
 	"github.com/arkmember/arkmember/internal/jobs"
 	"github.com/arkmember/arkmember/internal/levels"
@@ -127,8 +128,9 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 				return nil, err
 			}
 			st.http[fn.Name] = r.Handle
-		case catalog.FnPoints:
-			r, err := p.Points()
+		case catalog.FnPoints, catalog.FnLevels, catalog.FnOrders:
+			build := map[string]func() (*httpapi.Router, error){catalog.FnPoints: p.Points, catalog.FnLevels: p.Levels, catalog.FnOrders: p.Orders}[fn.Name]
+			r, err := build()
 			if err != nil {
 				return nil, err
 			}
@@ -157,7 +159,13 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 // Bootstrap loads the default ladder and ensures the admin account and the
 // local service client; generated credentials are printed to out once.
 func (s *Stack) Bootstrap(ctx context.Context, adminPassword, serviceSecret string, out io.Writer) error {
-	if _, err := s.Store.EnsureLadder(ctx, levels.Default()); err != nil {
+	ladder := levels.Default()
+	for _, lv := range ladder.Levels {
+		if err := s.Store.EnsurePackage(ctx, lv.PackageCode, lv.Name+" package"); err != nil {
+			return fmt.Errorf("devserver: default packages: %w", err)
+		}
+	}
+	if _, err := s.Store.EnsureLadder(ctx, ladder); err != nil {
 		return fmt.Errorf("devserver: default ladder: %w", err)
 	}
 	generated, err := s.Accounts.EnsureStaff(ctx, "admin", catalog.RoleAdmin, adminPassword)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/arkmember/arkmember/internal/apperr"
@@ -164,7 +165,7 @@ func (r *Runner) Handle(ctx context.Context, ev Event) (Run, error) {
 	run.Processed, run.Changed, run.Failed = out.Processed, out.Changed, out.Failed
 	run.Details = out.Details
 	if len(run.Details) > maxDetails {
-		run.Details = append(run.Details[:maxDetails], fmt.Sprintf("... and %d more", len(out.Details)-maxDetails))
+		run.Details = append(slices.Clone(run.Details[:maxDetails]), fmt.Sprintf("... and %d more", len(out.Details)-maxDetails))
 	}
 	run.Status = StatusSucceeded
 	if err != nil {

@@ -50,21 +50,22 @@ func Dump(ctx context.Context, db *dynamodb.Client, table string, w io.Writer) (
 func Load(ctx context.Context, db *dynamodb.Client, table string, r io.Reader) (int, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	n := 0
+	n, line := 0, 0
 	for sc.Scan() {
+		line++
 		if len(sc.Bytes()) == 0 {
 			continue
 		}
 		var raw map[string]map[string]json.RawMessage
 		if err := json.Unmarshal(sc.Bytes(), &raw); err != nil {
-			return n, fmt.Errorf("localdb: line %d: %w", n+1, err)
+			return n, fmt.Errorf("localdb: line %d: %w", line, err)
 		}
 		it, err := decodeItem(raw)
 		if err != nil {
-			return n, fmt.Errorf("localdb: line %d: %w", n+1, err)
+			return n, fmt.Errorf("localdb: line %d: %w", line, err)
 		}
 		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it}); err != nil {
-			return n, fmt.Errorf("localdb: put line %d: %w", n+1, err)
+			return n, fmt.Errorf("localdb: put line %d: %w", line, err)
 		}
 		n++
 	}

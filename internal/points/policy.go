@@ -3,6 +3,8 @@ package points
 import (
 	"fmt"
 	"time"
+
+	"github.com/arkmember/arkmember/internal/clock"
 )
 
 // Policy is the expiry policy: earned points expire at the end of the month
@@ -18,9 +20,8 @@ type Policy struct {
 // MaxPolicyMonths+1 lots.
 const MaxPolicyMonths = 36
 
-// ChinaStandardTime is UTC+8 (no daylight saving), the default zone of
-// expiry dates.
-var ChinaStandardTime = time.FixedZone("CST", 8*3600)
+// ChinaStandardTime is the default zone of expiry dates.
+var ChinaStandardTime = clock.ChinaStandardTime
 
 // DefaultPolicy is API.md's: end of the month, 12 months after earning.
 var DefaultPolicy = Policy{Months: 12, Location: ChinaStandardTime}

@@ -415,3 +415,25 @@ func (c *Commit) addExpiry(s *Service, now time.Time) {
 		"memberId": c.Account.MemberID, "entryId": e.EntryID, "amount": c.Plan.Expired, "lots": lots, "balanceAfter": e.BalanceAfter,
 	}))
 }
+
+// EarnCommit plans an earn as part of another operation's transaction (a
+// paid order): the commit carries no idempotency record of its own.
+func (s *Service) EarnCommit(acct Account, amount int64, source Source, bizNo, reason string, now time.Time) Commit {
+	plan := PlanEarn(acct, amount, now, s.policy)
+	at, on := s.policy.ExpiryFor(now)
+	c := s.commit(acct, plan, now, request{bizNo: bizNo}, Entry{Type: TypeEarn, Source: source, Reason: reason, ExpiresAt: &at}, EventEarned, map[string]any{"source": source, "expiresAt": at})
+	c.Idempotency, c.RequireActive = nil, true
+	c.Operation = &Operation{BizNo: bizNo, Type: TypeEarn, MemberID: acct.MemberID, Amount: amount, LotOn: on}
+	return c
+}
+
+// ClawbackCommit plans taking back amount of an earlier earn (into lot
+// lotOn) as part of another operation's transaction (a refund): like a
+// reverse, it takes what is available and reports the shortfall.
+func (s *Service) ClawbackCommit(acct Account, amount int64, lotOn, originalBizNo, bizNo string, now time.Time) Commit {
+	plan := PlanReverseEarn(acct, amount, lotOn, now)
+	main := Entry{Type: TypeReverse, Source: SourceOrder, OriginalBizNo: originalBizNo, Reason: "refund of " + originalBizNo, Requested: amount, Shortfall: plan.Shortfall}
+	c := s.commit(acct, plan, now, request{bizNo: bizNo}, main, EventReversed, map[string]any{"originalBizNo": originalBizNo, "shortfall": plan.Shortfall})
+	c.Idempotency = nil
+	return c
+}

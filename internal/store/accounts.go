@@ -67,12 +67,17 @@ type memberItem struct {
 	Points       int64  `dynamodbav:"points"`
 	// BalanceVersion changes with every points change; it is the condition
 	// of every points transaction.
-	BalanceVersion int64  `dynamodbav:"balanceVersion"`
-	Growth         int64  `dynamodbav:"growth"`
-	Status         string `dynamodbav:"status"`
-	StatusReason   string `dynamodbav:"statusReason,omitempty"`
-	CreatedAt      string `dynamodbav:"createdAt"`
-	UpdatedAt      string `dynamodbav:"updatedAt"`
+	BalanceVersion int64 `dynamodbav:"balanceVersion"`
+	Growth         int64 `dynamodbav:"growth"`
+	// Growth since the last review, its version and the review dates.
+	GrowthSinceReview int64  `dynamodbav:"growthSinceReview"`
+	GrowthVersion     int64  `dynamodbav:"growthVersion"`
+	ReviewAt          string `dynamodbav:"reviewAt,omitempty"`
+	WarnedFor         string `dynamodbav:"warnedFor,omitempty"`
+	Status            string `dynamodbav:"status"`
+	StatusReason      string `dynamodbav:"statusReason,omitempty"`
+	CreatedAt         string `dynamodbav:"createdAt"`
+	UpdatedAt         string `dynamodbav:"updatedAt"`
 	guardAttrs
 }
 
@@ -137,13 +142,16 @@ func (s *Store) CreateMember(ctx context.Context, m accounts.Member, first accou
 	t := s.newTxn()
 	// The mobile claim goes first: its failure is the answer callers need.
 	t.put(marshal(mobileItem{base: baseOf(mobileKey(m.MobileIndex), kindMobile), MemberID: m.ID}), condAbsent, accounts.ErrMobileTaken)
-	t.put(marshal(memberItem{
+	mi := memberItem{
 		base:     baseOf(memberKey(m.ID), kindMember),
 		MemberID: m.ID, MobileCipher: m.MobileCipher, MobileIndex: m.MobileIndex, PasswordHash: m.PasswordHash,
 		Nickname: m.Nickname, AvatarURL: m.AvatarURL, Gender: string(m.Gender), Birthday: m.Birthday,
 		LevelCode: m.LevelCode, Points: m.Points, Growth: m.Growth, Status: string(m.Status),
 		CreatedAt: ts(m.CreatedAt), UpdatedAt: ts(m.UpdatedAt),
-	}), condAbsent, nil)
+	}
+	g := reviewGSI(time.Time{}, m.ID)
+	mi.GSI2PK, mi.GSI2SK = g.pk, g.sk
+	t.put(marshal(mi), condAbsent, nil)
 	t.put(marshal(newFamilyItem(first)), condAbsent, nil)
 	t.event(ev)
 	return s.commit(ctx, t)

@@ -39,6 +39,10 @@ const (
 	kindLot      = "LOT"
 	kindRun      = "JOBRUN"
 	kindLedger   = "LEDGER"
+	kindGrowth   = "GLEDGER"
+	kindHistory  = "LVLHIST"
+	kindPackage  = "PRIVPKG"
+	kindOrder    = "ORDER"
 )
 
 type key struct{ pk, sk string }
@@ -64,15 +68,27 @@ func runKey(runID string) key   { return key{"JOBRUN#" + runID, "JOBRUN"} }
 // A member's hot state shares its partition and the "PROFILE" prefix, so
 // one strongly consistent query reads the balance with every lot.
 const (
-	skLotPrefix    = skProfile + "#LOT#"
-	skLedgerPrefix = "LEDGER#"
-	skLedgerEnd    = "LEDGER#~" // after every ULID
+	skLotPrefix     = skProfile + "#LOT#"
+	skLedgerPrefix  = "LEDGER#"
+	skLedgerEnd     = "LEDGER#~" // after every ULID
+	skHistoryPrefix = "LVLHIST#"
+	skHistoryEnd    = "LVLHIST#~"
+	skGrowthPrefix  = "GLEDGER#"
 )
 
 func memberPK(memberID string) string  { return "MEMBER#" + memberID }
 func lotKey(memberID, date string) key { return key{memberPK(memberID), skLotPrefix + date} }
 func ledgerKey(memberID, entryID string) key {
 	return key{memberPK(memberID), skLedgerPrefix + entryID}
+}
+func historyKey(memberID, id string) key { return key{memberPK(memberID), skHistoryPrefix + id} }
+func growthKey(memberID, entryID string) key {
+	return key{memberPK(memberID), skGrowthPrefix + entryID}
+}
+func packageKey(code string) key  { return key{"PRIVPKG#" + code, "PRIVPKG"} }
+func orderKey(orderNo string) key { return key{"ORDER#" + orderNo, "ORDER"} }
+func reviewDueGSI(date string, shard int, memberID string) key {
+	return key{fmt.Sprintf("REVIEW#%d", shard), date + "#" + memberID}
 }
 func lotDueGSI(date string, shard int, memberID string) key {
 	return key{fmt.Sprintf("LOTEXP#%s#%d", date, shard), memberID}

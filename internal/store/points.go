@@ -23,9 +23,9 @@ var (
 	_ points.Reconciler = (*Store)(nil)
 )
 
-// lotShards spreads the expiry index of one date over this many gsi2
+// dueShards spreads each date of the due-work index (gsi2) over this many
 // partitions: a month's first earns all create lots of one date.
-const lotShards = 16
+const dueShards = 16
 
 type lotItem struct {
 	base
@@ -157,7 +157,6 @@ func (s *Store) profileItems(ctx context.Context, memberID string) (*memberItem,
 // Commit implements points.Store.
 func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Record, error) {
 	t := s.newTxn()
-	memberID := c.Account.MemberID
 	if c.Idempotency != nil {
 		var op operationAttrs
 		if c.Operation != nil {
@@ -165,23 +164,26 @@ func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Recor
 		}
 		t.idempotencyWith(*c.Idempotency, marshal(op))
 	}
+	m := newMemberUpdate()
+	addPoints(t, m, c)
+	t.member(c.Account.MemberID, m, points.ErrStale)
+	if c.Idempotency == nil {
+		return nil, s.commit(ctx, t)
+	}
+	return s.commitIdempotent(ctx, t, *c.Idempotency)
+}
+
+// addPoints adds a points change to a transaction: the member's balance
+// (to m), its lots, ledger entries, events, a reversal and an audit entry.
+func addPoints(t *txn, m *memberUpdate, c points.Commit) {
+	memberID := c.Account.MemberID
 	// Every points change moves the balance version: the one condition
 	// that serializes all writers of this member's points.
-	// Members stored before balances had versions read as version 0.
-	versionCond := "balanceVersion = :v"
-	if c.Account.Version == 0 {
-		versionCond = "(balanceVersion = :v OR attribute_not_exists(balanceVersion))"
-	}
-	balance := cond{
-		expr:   versionCond,
-		values: item{":v": num(c.Account.Version), ":nv": num(c.Account.Version + 1), ":bal": num(c.Plan.Balance)},
-	}
+	m.version("balanceVersion", c.Account.Version)
+	m.set("points", num(c.Plan.Balance))
 	if c.RequireActive {
-		balance.expr += " AND #status = :active"
-		balance.names = map[string]string{"#status": "status"}
-		balance.values[":active"] = str("ACTIVE")
+		m.requireActive()
 	}
-	t.update(memberKey(memberID), "SET points = :bal, balanceVersion = :nv", balance, points.ErrStale)
 	for _, ch := range c.Plan.Lots {
 		k := lotKey(memberID, ch.After.ExpiresOn)
 		if ch.New {
@@ -190,7 +192,7 @@ func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Recor
 				MemberID: memberID, ExpiresOn: ch.After.ExpiresOn, ExpiresAt: ts(ch.After.ExpiresAt),
 				Remaining: ch.After.Remaining, Earned: ch.After.Earned,
 			}
-			g := lotDueGSI(ch.After.ExpiresOn, shardOf(memberID, lotShards), memberID)
+			g := lotDueGSI(ch.After.ExpiresOn, shardOf(memberID, dueShards), memberID)
 			it.GSI2PK, it.GSI2SK = g.pk, g.sk
 			t.put(marshal(it), condAbsent, points.ErrStale)
 			continue
@@ -214,10 +216,6 @@ func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Recor
 	if c.Audit != nil {
 		t.audit(*c.Audit)
 	}
-	if c.Idempotency == nil {
-		return nil, s.commit(ctx, t)
-	}
-	return s.commitIdempotent(ctx, t, *c.Idempotency)
 }
 
 // Operation implements points.Store.
@@ -262,7 +260,7 @@ func (s *Store) Ledger(ctx context.Context, memberID string, limit int, cursor s
 // MembersWithLotOn implements points.DueWork through the sparse,
 // keys-only gsi2, one shard after the other.
 func (s *Store) MembersWithLotOn(ctx context.Context, date string, fn func(memberID string) error) error {
-	for shard := 0; shard < lotShards; shard++ {
+	for shard := 0; shard < dueShards; shard++ {
 		cursor := ""
 		for {
 			items, next, err := s.query(ctx, pageQuery{index: catalog.IndexGSI2, partition: lotDueGSI(date, shard, "").pk, limit: 100, cursor: cursor})
