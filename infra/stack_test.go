@@ -673,11 +673,11 @@ func TestStack_ScheduleFunctionsRunEachJobOnItsScheduleThroughTheLiveAlias(t *te
 			}
 		})
 	}
-	// The real jobs function runs both of its jobs.
+	// The real jobs function runs every one of its jobs.
 	dev := synth(t, variantDev)
 	jobs, _ := catalog.FunctionByName(catalog.FnJobs)
-	if len(jobs.Schedules) != 2 {
-		t.Errorf("jobs has %d schedules", len(jobs.Schedules))
+	if len(jobs.Schedules) == 0 {
+		t.Error("the jobs function has no schedules")
 	}
 	for _, s := range jobs.Schedules {
 		must(t, "rule for "+s.Job, func() {
