@@ -469,7 +469,9 @@ func (s *Service) profile(ctx context.Context, m Member, withStatus bool) (Profi
 	if err != nil {
 		return Profile{}, err
 	}
-	level := levels.Ref{Code: m.LevelCode, Name: m.LevelCode}
+	// A level the ladder no longer has shows as the level the growth
+	// reaches, as the level routes show it.
+	level := ladder.ForGrowth(m.Growth).Ref()
 	if lv, ok := ladder.ByCode(m.LevelCode); ok {
 		level = lv.Ref()
 	}

@@ -267,3 +267,23 @@ func TestOrders_LevelMultiplierAndFrozenMembers(t *testing.T) {
 		t.Fatalf("missing refundNo not named: %s", bad.Body)
 	}
 }
+
+func TestLevels_LadderVersionGuardsConcurrentEditsAndCursorsStayInTheirList(t *testing.T) {
+	p := newPoints(t)
+	admin := p.Admin()
+	ladder := p.Must(200, "GET", "/v1/levels", "", nil).JSON()
+	p.Must(200, "PUT", "/v1/admin/levels", admin, ladder) // version 0 → 1
+	assertProblem(t, p.Call("PUT", "/v1/admin/levels", admin, ladder), 409, "CONFLICT")
+	bad := p.Do(Request{Method: "PUT", Path: "/v1/admin/levels", Token: admin, Body: `{"items":[{"code":"A","name":"A","rank":0,"growthThreshold":0,"retainGrowth":0,"pointsMultiplier":1.2345,"packageCode":""}]}`, SkipRequest: true})
+	assertProblem(t, bad, 400, "VALIDATION_FAILED")
+	if !hasField(bad, "pointsMultiplier") {
+		t.Fatalf("the bad multiplier is not named: %s", bad.Body)
+	}
+
+	m := p.Register()
+	for i := range 3 {
+		p.earn(m.ID, 1, fmt.Sprintf("E-%d", i))
+	}
+	next := p.Must(200, "GET", "/v1/members/me/points/ledger?limit=1", m.Access, nil).Str("nextCursor")
+	assertProblem(t, p.Call("GET", "/v1/members/me/level/history?cursor="+next, m.Access, nil), 400, "VALIDATION_FAILED")
+}

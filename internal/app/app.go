@@ -200,7 +200,8 @@ func (p *Platform) Orders() (*httpapi.Router, error) {
 	if p.Store == nil {
 		return nil, fmt.Errorf("app: orders needs the table")
 	}
-	svc := orders.NewService(p.Store, p.Store, orders.NoBoosts{}, p.PointsService(), p.LevelsService(), p.Clock)
+	rules := orders.NewRulesCache(p.Store, ladderTTL, p.Clock)
+	svc := orders.NewService(p.Store, rules, orders.NoBoosts{}, p.PointsService(), p.LevelsService(), p.Clock)
 	return httpapi.NewRouter(catalog.FnOrders, orders.Handlers(svc), p.Log, p.IDs)
 }
 

@@ -58,7 +58,10 @@ func (r *Request) Decode(dst any) error {
 func decodeError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var domain *apperr.Error
 	switch {
+	case errors.As(err, &domain):
+		return domain // a field's own decoder explained what is wrong
 	case errors.As(err, &syntax):
 		return apperr.Invalid(fmt.Sprintf("malformed JSON at byte %d", syntax.Offset))
 	case errors.As(err, &typ):

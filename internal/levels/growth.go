@@ -24,8 +24,12 @@ type Standing struct {
 	SinceReview int64 // growth earned since the last review
 	LevelCode   string
 	ReviewAt    time.Time // zero: the level is never reviewed (the lowest)
-	WarnedFor   time.Time // the review a downgrade warning was sent for
-	Version     int64     // changes with every growth or level change
+	// Offset is growth that no longer counts toward thresholds: set when a
+	// member goes down, so it climbs back by earning again, not by the
+	// growth that had carried it up before.
+	Offset    int64
+	WarnedFor time.Time // the review a downgrade warning was sent for
+	Version   int64     // changes with every growth or level change
 }
 
 // History is one level change.
@@ -40,6 +44,7 @@ type History struct {
 // Plan is what a growth or level operation changes.
 type Plan struct {
 	Growth      int64
+	Offset      int64
 	SinceReview int64
 	Level       Level
 	ReviewAt    time.Time // zero: no review
@@ -69,7 +74,7 @@ func (l Ladder) current(s Standing) Level {
 	if lv, ok := l.ByCode(s.LevelCode); ok {
 		return lv
 	}
-	return l.ForGrowth(s.Growth)
+	return l.ForGrowth(s.Growth - s.Offset)
 }
 
 // next returns the level above lv, if any.
@@ -81,7 +86,7 @@ func (l Ladder) next(lv Level) (Level, bool) {
 }
 
 func startPlan(l Ladder, s Standing) Plan {
-	return Plan{Growth: s.Growth, SinceReview: s.SinceReview, Level: l.current(s), ReviewAt: s.ReviewAt, WarnedFor: s.WarnedFor}
+	return Plan{Growth: s.Growth, Offset: s.Offset, SinceReview: s.SinceReview, Level: l.current(s), ReviewAt: s.ReviewAt, WarnedFor: s.WarnedFor}
 }
 
 func addMonths(t time.Time, months int) time.Time { return t.AddDate(0, months, 0) }
@@ -101,7 +106,7 @@ func PlanGrowth(l Ladder, s Standing, delta int64, now time.Time, reviewMonths i
 	if delta <= 0 {
 		return p
 	}
-	target := l.ForGrowth(p.Growth)
+	target := l.ForGrowth(p.Growth - p.Offset)
 	for p.Level.Rank < target.Rank {
 		next, _ := l.next(p.Level)
 		p.Changes = append(p.Changes, History{From: p.Level.Code, To: next.Code, Reason: ReasonUpgrade, At: now})
@@ -125,6 +130,9 @@ func PlanSet(l Ladder, s Standing, code string, now time.Time, reviewMonths int)
 		return p, nil
 	}
 	p.Changes = []History{{From: s.LevelCode, To: to.Code, Reason: ReasonManual, At: now}}
+	if to.Rank < p.Level.Rank {
+		p.Offset = lowered(p.Growth, to)
+	}
 	p.Level, p.SinceReview = to, 0
 	p.ReviewAt = time.Time{}
 	if to.Rank > 0 {
@@ -147,7 +155,7 @@ func PlanReview(l Ladder, s Standing, now time.Time, reviewMonths int) Plan {
 		if p.SinceReview < p.Level.RetainGrowth {
 			down := l.Levels[p.Level.Rank-1]
 			p.Changes = append(p.Changes, History{From: p.Level.Code, To: down.Code, Reason: ReasonDowngrade, At: now})
-			p.Level = down
+			p.Level, p.Offset = down, lowered(p.Growth, down)
 		}
 		p.SinceReview = 0
 		p.ReviewAt = addMonths(p.ReviewAt, reviewMonths)
@@ -157,6 +165,10 @@ func PlanReview(l Ladder, s Standing, now time.Time, reviewMonths int) Plan {
 	}
 	return p
 }
+
+// lowered is the offset that puts a member's counting growth at the
+// threshold of the level it goes down to.
+func lowered(growth int64, to Level) int64 { return max(growth-to.GrowthThreshold, 0) }
 
 // WarningWindow is how long before a failing review the member is warned.
 const WarningWindow = 30 * 24 * time.Hour

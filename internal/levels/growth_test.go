@@ -122,3 +122,19 @@ func TestNeedsWarning(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanGrowth_AfterADowngradeTheMemberClimbsBackByEarning(t *testing.T) {
+	l := Default()
+	st := Standing{LevelCode: "PLATINUM", Growth: 21000, ReviewAt: t0}
+	down := PlanReview(l, st, t0, 12)
+	if down.Level.Code != "GOLD" || down.Offset != 21000-5000 {
+		t.Fatalf("review = %s offset %d", down.Level.Code, down.Offset)
+	}
+	after := Standing{LevelCode: down.Level.Code, Growth: down.Growth, Offset: down.Offset, ReviewAt: down.ReviewAt}
+	if p := PlanGrowth(l, after, 1, t0, 12); p.Changed() {
+		t.Fatalf("one growth must not undo the review: %s", path(p))
+	}
+	if p := PlanGrowth(l, after, 15000, t0, 12); p.Level.Code != "PLATINUM" {
+		t.Fatalf("earning the gap again upgrades: %s", p.Level.Code)
+	}
+}

@@ -16,13 +16,16 @@ func Handlers(s *Service) map[string]httpapi.HandlerFunc {
 			return httpapi.Result(http.StatusOK, l, err)
 		},
 		"PUT /v1/admin/levels": func(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {
+			// The body is what GET /v1/levels returns; a version, when given,
+			// must be the current one (so two admins cannot overwrite each other).
 			var in struct {
-				Items []Level `json:"items"`
+				Items   []Level `json:"items"`
+				Version *int64  `json:"version"`
 			}
 			if err := r.Decode(&in); err != nil {
 				return nil, err
 			}
-			l, err := s.SetLadder(ctx, actorOf(r), Ladder{Levels: in.Items})
+			l, err := s.SetLadder(ctx, actorOf(r), Ladder{Levels: in.Items}, in.Version)
 			return httpapi.Result(http.StatusOK, l, err)
 		},
 		"GET /v1/members/me/level": func(ctx context.Context, r *httpapi.Request) (*httpapi.Response, error) {

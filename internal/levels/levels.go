@@ -63,12 +63,16 @@ func (l Ladder) ForGrowth(growth int64) Level {
 	return best
 }
 
+// MaxLevels bounds the ladder, which bounds the history entries one growth
+// change writes (one per level passed) within a transaction.
+const MaxLevels = 20
+
 // Validate checks the ladder rules: at least one level, ranks contiguous from
 // 0 in order, thresholds strictly increasing from 0, codes unique.
 func (l Ladder) Validate() error {
 	var v validate.Errors
-	if len(l.Levels) == 0 {
-		v.Add("items", "must hold at least one level")
+	if len(l.Levels) == 0 || len(l.Levels) > MaxLevels {
+		v.Add("items", fmt.Sprintf("must hold 1 to %d levels", MaxLevels))
 		return v.Err()
 	}
 	seen := map[string]bool{}
@@ -102,6 +106,8 @@ func Default() Ladder {
 	}}
 }
 
+var errBadMultiplier = apperr.Invalid("the request has invalid fields", apperr.FieldError{Field: "pointsMultiplier", Message: "must be a positive number with at most three decimals"})
+
 // Multiplier is a decimal factor held exactly in thousandths (1.5 is 1500),
 // so points arithmetic never meets floating-point rounding.
 type Multiplier int64
@@ -129,17 +135,17 @@ func (m *Multiplier) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	whole, frac, _ := strings.Cut(s, ".")
 	if len(frac) > 3 || whole == "" || strings.HasPrefix(whole, "-") || strings.ContainsAny(s, "eE+\"") {
-		return apperr.Invalid("pointsMultiplier must be a positive number with at most three decimals")
+		return errBadMultiplier
 	}
 	w, err := strconv.ParseInt(whole, 10, 32)
 	if err != nil {
-		return apperr.Invalid("pointsMultiplier must be a positive number with at most three decimals")
+		return errBadMultiplier
 	}
 	var f int64
 	if frac != "" {
 		f, err = strconv.ParseInt((frac + "00")[:3], 10, 32)
 		if err != nil {
-			return apperr.Invalid("pointsMultiplier must be a positive number with at most three decimals")
+			return errBadMultiplier
 		}
 	}
 	*m = Multiplier(w*1000 + f)

@@ -102,7 +102,7 @@ func (s *Service) Ladder(ctx context.Context) (Ladder, error) { return s.ladder.
 
 // SetLadder replaces the ladder, validated and audited. Ranks must be
 // contiguous from 0, thresholds strictly increasing, packages known.
-func (s *Service) SetLadder(ctx context.Context, actor audit.Actor, in Ladder) (Ladder, error) {
+func (s *Service) SetLadder(ctx context.Context, actor audit.Actor, in Ladder, expectVersion *int64) (Ladder, error) {
 	if err := in.Validate(); err != nil {
 		return Ladder{}, err
 	}
@@ -130,6 +130,9 @@ func (s *Service) SetLadder(ctx context.Context, actor audit.Actor, in Ladder) (
 	current, err := s.store.Ladder(ctx)
 	if err != nil {
 		return Ladder{}, err
+	}
+	if expectVersion != nil && *expectVersion != current.Version {
+		return Ladder{}, ErrLadderChanged
 	}
 	next := Ladder{Levels: in.Levels, Version: current.Version + 1}
 	e := audit.NewEntry(s.ids.New(), s.clock.Now(), actor, "levels.set", "levels", current, next)
@@ -174,7 +177,7 @@ func (s *Service) Level(ctx context.Context, memberID string) (MyLevel, error) {
 	}
 	if next, ok := l.next(cur); ok {
 		out.NextLevel = &NextLevel{Ref: next.Ref(), GrowthThreshold: next.GrowthThreshold}
-		out.GrowthToNext = max(next.GrowthThreshold-st.Growth, 0)
+		out.GrowthToNext = max(next.GrowthThreshold-(st.Growth-st.Offset), 0)
 	}
 	if !st.ReviewAt.IsZero() {
 		at := st.ReviewAt
@@ -318,7 +321,7 @@ type SetInput struct {
 func (s *Service) SetLevel(ctx context.Context, actor audit.Actor, memberID string, in SetInput) (MyLevel, error) {
 	var v validate.Errors
 	v.Check(validate.Code(in.LevelCode), "levelCode", "must be a level code")
-	v.Check(validate.Length(strings.TrimSpace(in.Reason), 1, 200), "reason", "must be 1 to 200 characters")
+	v.Check(validate.Length(in.Reason, 1, 200) && strings.TrimSpace(in.Reason) != "", "reason", "must be 1 to 200 characters, not all blank")
 	if err := v.Err(); err != nil {
 		return MyLevel{}, err
 	}

@@ -8,6 +8,7 @@ package orders
 import (
 	"context"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/arkmember/arkmember/internal/apperr"
@@ -97,3 +98,37 @@ var (
 	ErrStale          = apperr.Conflict("the order or the member changed while the request ran; retry")
 	ErrMemberNotFound = apperr.NotFound("member")
 )
+
+// RulesCache keeps the earning rules for a short time per function
+// instance, so order events do not each read them.
+type RulesCache struct {
+	src   RulesSource
+	ttl   time.Duration
+	clock interface{ Now() time.Time }
+
+	mu    sync.Mutex
+	rules Rules
+	at    time.Time
+	ok    bool
+}
+
+// NewRulesCache wraps src.
+func NewRulesCache(src RulesSource, ttl time.Duration, c interface{ Now() time.Time }) *RulesCache {
+	return &RulesCache{src: src, ttl: ttl, clock: c}
+}
+
+// OrderRules implements RulesSource.
+func (c *RulesCache) OrderRules(ctx context.Context) (Rules, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	if c.ok && !now.Before(c.at) && now.Sub(c.at) < c.ttl {
+		return c.rules, nil
+	}
+	r, err := c.src.OrderRules(ctx)
+	if err != nil {
+		return Rules{}, err
+	}
+	c.rules, c.at, c.ok = r, now, true
+	return r, nil
+}

@@ -72,6 +72,7 @@ type memberItem struct {
 	// Growth since the last review, its version and the review dates.
 	GrowthSinceReview int64  `dynamodbav:"growthSinceReview"`
 	GrowthVersion     int64  `dynamodbav:"growthVersion"`
+	GrowthOffset      int64  `dynamodbav:"growthOffset"`
 	ReviewAt          string `dynamodbav:"reviewAt,omitempty"`
 	WarnedFor         string `dynamodbav:"warnedFor,omitempty"`
 	Status            string `dynamodbav:"status"`

@@ -64,6 +64,7 @@ func (s *Store) Standing(ctx context.Context, memberID string) (levels.Standing,
 	return levels.Standing{
 		MemberID: memberID, Active: it.Status != "FROZEN", Growth: it.Growth, SinceReview: it.GrowthSinceReview,
 		LevelCode: it.LevelCode, ReviewAt: parseTS(it.ReviewAt), WarnedFor: parseTS(it.WarnedFor), Version: it.GrowthVersion,
+		Offset: it.GrowthOffset,
 	}, nil
 }
 
@@ -91,6 +92,7 @@ func addGrowth(t *txn, m *memberUpdate, c levels.Commit) {
 	m.version("growthVersion", c.Standing.Version)
 	m.set("growth", num(p.Growth))
 	m.set("growthSinceReview", num(p.SinceReview))
+	m.set("growthOffset", num(p.Offset))
 	m.set("levelCode", str(p.Level.Code))
 	m.set("warnedFor", str(ts(p.WarnedFor)))
 	if c.RequireActive {

@@ -12,11 +12,10 @@ import (
 // to the member item (a transaction may touch an item only once): points
 // and growth, each with its own version condition.
 type memberUpdate struct {
-	sets    map[string]string // attribute → value placeholder
-	removes []string
-	conds   []string
-	names   map[string]string
-	values  item
+	sets   map[string]string // attribute → value placeholder
+	conds  []string
+	names  map[string]string
+	values item
 }
 
 func newMemberUpdate() *memberUpdate {
@@ -34,9 +33,6 @@ func (m *memberUpdate) set(attr string, v types.AttributeValue) {
 	m.values[p] = v
 	m.sets[m.placeholder(attr)] = p
 }
-
-// remove deletes attr.
-func (m *memberUpdate) remove(attr string) { m.removes = append(m.removes, m.placeholder(attr)) }
 
 // version requires attr to still be at v and moves it to v+1. A member
 // stored before attr existed reads as version 0.
@@ -70,9 +66,6 @@ func (t *txn) member(memberID string, m *memberUpdate, onFail error) {
 	}
 	sort.Strings(sets)
 	expr := "SET " + strings.Join(sets, ", ")
-	if len(m.removes) > 0 {
-		expr += " REMOVE " + strings.Join(m.removes, ", ")
-	}
 	conds := append([]string{"attribute_exists(pk)"}, m.conds...)
 	t.update(memberKey(memberID), expr, cond{expr: strings.Join(conds, " AND "), names: m.names, values: m.values}, onFail)
 }

@@ -160,6 +160,11 @@ func (s *Store) query(ctx context.Context, q pageQuery) ([]item, string, error) 
 		if err != nil {
 			return nil, "", err
 		}
+		// A cursor of another list of the same partition would point
+		// outside this query's range, which DynamoDB refuses.
+		if sk := sOf(start[skAttr]); (q.skFrom != "" && sk < q.skFrom) || (q.skTo != "" && sk > q.skTo) {
+			return nil, "", errBadCursor
+		}
 		in.ExclusiveStartKey = start
 	}
 
