@@ -39,6 +39,7 @@ import (
 	"github.com/arkmember/arkmember/internal/outbox"
 	"github.com/arkmember/arkmember/internal/pii"
 	"github.com/arkmember/arkmember/internal/points"
+	"github.com/arkmember/arkmember/internal/privileges"
 	"github.com/arkmember/arkmember/internal/store"
 )
 
@@ -205,12 +206,58 @@ func (p *Platform) Orders() (*httpapi.Router, error) {
 	return httpapi.NewRouter(catalog.FnOrders, orders.Handlers(svc), p.Log, p.IDs)
 }
 
+// PrivilegesService builds the privileges service.
+func (p *Platform) PrivilegesService() *privileges.Service {
+	return privileges.NewService(p.Store, p.Ladder, p.Clock, p.IDs)
+}
+
+// Privileges returns the handler of the privileges function.
+func (p *Platform) Privileges() (*httpapi.Router, error) {
+	if p.Store == nil {
+		return nil, fmt.Errorf("app: privileges needs the table")
+	}
+	return httpapi.NewRouter(catalog.FnPrivileges, privileges.Handlers(p.PrivilegesService()), p.Log, p.IDs)
+}
+
+// Consumers registers the event consumers of a queue function on d: the
+// queue function's SQS handler dispatches to them in AWS, the dev server's
+// local bus locally.
+func (p *Platform) Consumers(function string, d *outbox.Dispatcher) error {
+	switch function {
+	case catalog.FnPrivilegesWorker:
+		svc := p.PrivilegesService()
+		d.On("MEMBER_REGISTERED", privileges.ConsumerLevelGrants, svc.OnMemberRegistered)
+		d.On(levels.EventLevelChanged, privileges.ConsumerLevelGrants, svc.OnLevelChanged)
+		d.On(privileges.EventExpiryBatch, privileges.ConsumerExpiry, svc.OnExpiryBatch)
+		return nil
+	}
+	return fmt.Errorf("app: %s has no consumers", function)
+}
+
+// Worker returns the SQS handler of a queue function.
+func (p *Platform) Worker(function string) (*eventbus.SQSConsumer, error) {
+	d := outbox.NewDispatcher()
+	if err := p.Consumers(function, d); err != nil {
+		return nil, err
+	}
+	return eventbus.NewSQSConsumer(d, p.Log), nil
+}
+
 // Jobs returns the job runner: the handler of the jobs function, with every
 // job of the catalog's schedules.
 func (p *Platform) Jobs() *jobs.Runner {
 	svc := p.PointsService()
 	lv := p.LevelsService()
+	pv := p.PrivilegesService()
 	return jobs.NewRunner(p.Store, p.Clock, p.IDs, p.Log, map[string]jobs.Job{
+		catalog.JobPrivExpiry: func(ctx context.Context, _ time.Time) (jobs.Outcome, error) {
+			due, batches, err := pv.QueueExpiry(ctx)
+			return jobs.Outcome{Processed: due, Changed: batches, Details: []string{fmt.Sprintf("%d due grants fanned out in %d batches", due, batches)}}, err
+		},
+		catalog.JobPrivRenewal: func(ctx context.Context, _ time.Time) (jobs.Outcome, error) {
+			processed, granted, failed, err := pv.Renew(ctx)
+			return jobs.Outcome{Processed: processed, Changed: granted, Failed: len(failed), Details: failed}, err
+		},
 		catalog.JobLevelReview: func(ctx context.Context, now time.Time) (jobs.Outcome, error) {
 			st, err := lv.Review(ctx, now)
 			return jobs.Outcome{Processed: st.Processed, Changed: st.Changed, Failed: st.Failed, Details: st.Details}, err

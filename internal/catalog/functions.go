@@ -65,11 +65,16 @@ var functions = []Function{
 	{Name: FnPoints, Kind: KindHTTP, Description: "Points: earn, spend, reverse, adjust, balances and ledgers", Table: AccessReadWrite},
 	{Name: FnLevels, Kind: KindHTTP, Description: "Level ladder, member levels and history, growth value", Table: AccessReadWrite},
 	{Name: FnOrders, Kind: KindHTTP, Description: "Order events: points and growth by the earning rules", Table: AccessReadWrite},
+	{Name: FnPrivileges, Kind: KindHTTP, Description: "Privilege definitions, packages, grants, consumption and usage", Table: AccessReadWrite},
+	{Name: FnPrivilegesWorker, Kind: KindQueue, Description: "Grants level packages on registration and level changes; expires grants in batches", Table: AccessReadWrite,
+		EventTypes: []string{"MEMBER_REGISTERED", "LEVEL_CHANGED", "PRIVILEGE_EXPIRY_BATCH"}},
 	{Name: FnJobs, Kind: KindSchedule, Description: "Scheduled and on-demand jobs (expiry, reconciliation, ...)", Table: AccessReadWrite,
 		ReservedConcurrency: 2, Schedules: []Schedule{
 			{Job: JobPointsExpiry, Expression: "cron(5 16 * * ? *)"}, // 00:05 Asia/Shanghai
 			{Job: JobReconcile, Expression: "cron(30 19 * * ? *)"},   // 03:30 Asia/Shanghai
 			{Job: JobLevelReview, Expression: "cron(20 16 * * ? *)"}, // 00:20 Asia/Shanghai
+			{Job: JobPrivExpiry, Expression: "cron(10 16 * * ? *)"},  // 00:10 Asia/Shanghai
+			{Job: JobPrivRenewal, Expression: "cron(1 16 * * ? *)"},  // 00:01 Asia/Shanghai
 		}},
 	{Name: FnRelay, Kind: KindStream, Description: "Publishes outbox items from the table stream to the event bus", Table: AccessReadWrite, PublishBus: true},
 }

@@ -13,6 +13,9 @@ const (
 	FnJobs       = "jobs"
 	FnLevels     = "levels"
 	FnOrders     = "orders"
+	FnPrivileges = "privileges"
+	// FnPrivilegesWorker consumes events: level grants and expiry batches.
+	FnPrivilegesWorker = "privileges-worker"
 )
 
 // Job names (the {job} of POST /v1/admin/jobs/{job}/run).
@@ -20,6 +23,8 @@ const (
 	JobPointsExpiry = "points-expiry"
 	JobReconcile    = "reconcile"
 	JobLevelReview  = "level-review"
+	JobPrivExpiry   = "privilege-expiry"
+	JobPrivRenewal  = "privilege-renewal"
 )
 
 // Route is one HTTP route of the API.
@@ -103,6 +108,18 @@ var routes = []Route{
 	{"POST", "/v1/admin/members/{memberId}/level", FnLevels, admin, "adminSetMemberLevel"},
 	{"POST", "/v1/growth/earn", FnLevels, serviceOps, "earnGrowth"},
 	{"POST", "/v1/orders/events", FnOrders, service, "applyOrderEvent"},
+
+	{"PUT", "/v1/admin/privileges/{code}", FnPrivileges, operatorPlus, "setPrivilege"},
+	{"GET", "/v1/admin/privileges", FnPrivileges, staffRead, "listPrivileges"},
+	{"PUT", "/v1/admin/privilege-packages/{code}", FnPrivileges, operatorPlus, "setPrivilegePackage"},
+	{"GET", "/v1/admin/privilege-packages", FnPrivileges, staffRead, "listPrivilegePackages"},
+	{"POST", "/v1/admin/members/{memberId}/privileges", FnPrivileges, operatorPlus, "grantPrivileges"},
+	{"GET", "/v1/admin/members/{memberId}/privileges", FnPrivileges, staffRead, "adminListMemberPrivileges"},
+	{"GET", "/v1/admin/members/{memberId}/privileges/usage", FnPrivileges, staffRead, "adminListMemberPrivilegeUsage"},
+	{"GET", "/v1/members/me/privileges", FnPrivileges, member, "listMyPrivileges"},
+	{"GET", "/v1/members/me/privileges/usage", FnPrivileges, member, "listMyPrivilegeUsage"},
+	{"POST", "/v1/privileges/consume", FnPrivileges, memberOrSvc, "consumePrivilege"},
+	{"POST", "/v1/privileges/consumptions/{consumeId}/cancel", FnPrivileges, service, "cancelPrivilegeConsumption"},
 
 	{"GET", "/v1/health", FnOps, anyone, "health"},
 	{"GET", "/v1/admin/audit", FnOps, adminAudit, "listAudit"},

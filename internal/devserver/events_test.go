@@ -64,6 +64,12 @@ func TestSampleEvents_ParseAndRunThroughTheirFunction(t *testing.T) {
 				if len(ev.Records) == 0 {
 					t.Fatal("no records")
 				}
+			case catalog.KindQueue:
+				var ev events.SQSEvent
+				strict(t, raw, &ev)
+				if len(ev.Records) == 0 {
+					t.Fatal("no records")
+				}
 			case catalog.KindSchedule:
 				var ev jobs.Event
 				strict(t, raw, &ev)
@@ -117,6 +123,11 @@ func checkOutput(t *testing.T, kind catalog.FunctionKind, out []byte) {
 		var resp events.DynamoDBEventResponse
 		if err := json.Unmarshal(out, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("stream response %s (%v)", out, err)
+		}
+	case catalog.KindQueue:
+		var resp events.SQSEventResponse
+		if err := json.Unmarshal(out, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("queue response %s (%v)", out, err)
 		}
 	case catalog.KindSchedule:
 		var run jobs.Run

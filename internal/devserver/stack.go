@@ -31,6 +31,7 @@ import (
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/logging"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/privileges"
 	"github.com/arkmember/arkmember/internal/store"
 )
 
@@ -63,6 +64,7 @@ type Stack struct {
 	Schedules []catalog.Schedule
 
 	http       map[string]gateway.HTTPFunc
+	workers    map[string]*eventbus.SQSConsumer
 	authorizer *gatewayAuthorizer
 	relayFn    *eventbus.StreamRelay
 	runs       sync.WaitGroup
@@ -81,9 +83,10 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 		w = io.Discard
 	}
 	st := &Stack{
-		Clock: clock.NewAdjustable(base),
-		http:  map[string]gateway.HTTPFunc{},
-		Log:   logging.New(w, opts.LogLevel).With(slog.String("component", "devserver")),
+		Clock:   clock.NewAdjustable(base),
+		http:    map[string]gateway.HTTPFunc{},
+		workers: map[string]*eventbus.SQSConsumer{},
+		Log:     logging.New(w, opts.LogLevel).With(slog.String("component", "devserver")),
 	}
 	env := map[string]string{
 		catalog.EnvStage:                  "local",
@@ -128,13 +131,22 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 				return nil, err
 			}
 			st.http[fn.Name] = r.Handle
-		case catalog.FnPoints, catalog.FnLevels, catalog.FnOrders:
-			build := map[string]func() (*httpapi.Router, error){catalog.FnPoints: p.Points, catalog.FnLevels: p.Levels, catalog.FnOrders: p.Orders}[fn.Name]
+		case catalog.FnPoints, catalog.FnLevels, catalog.FnOrders, catalog.FnPrivileges:
+			build := map[string]func() (*httpapi.Router, error){catalog.FnPoints: p.Points, catalog.FnLevels: p.Levels, catalog.FnOrders: p.Orders, catalog.FnPrivileges: p.Privileges}[fn.Name]
 			r, err := build()
 			if err != nil {
 				return nil, err
 			}
 			st.http[fn.Name] = r.Handle
+		case catalog.FnPrivilegesWorker:
+			if err := p.Consumers(fn.Name, dispatcher); err != nil {
+				return nil, err
+			}
+			w, err := p.Worker(fn.Name)
+			if err != nil {
+				return nil, err
+			}
+			st.workers[fn.Name] = w
 		case catalog.FnJobs:
 			st.Jobs, st.Schedules = p.Jobs(), fn.Schedules
 		case catalog.FnRelay:
@@ -159,12 +171,18 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 // Bootstrap loads the default ladder and ensures the admin account and the
 // local service client; generated credentials are printed to out once.
 func (s *Stack) Bootstrap(ctx context.Context, adminPassword, serviceSecret string, out io.Writer) error {
-	ladder := levels.Default()
-	for _, lv := range ladder.Levels {
-		if err := s.Store.EnsurePackage(ctx, lv.PackageCode, lv.Name+" package"); err != nil {
+	privs, pkgs := privileges.Defaults()
+	for _, p := range privs {
+		if err := s.Store.EnsurePrivilege(ctx, p); err != nil {
+			return fmt.Errorf("devserver: default privileges: %w", err)
+		}
+	}
+	for _, p := range pkgs {
+		if err := s.Store.EnsurePackage(ctx, p); err != nil {
 			return fmt.Errorf("devserver: default packages: %w", err)
 		}
 	}
+	ladder := levels.Default()
 	if _, err := s.Store.EnsureLadder(ctx, ladder); err != nil {
 		return fmt.Errorf("devserver: default ladder: %w", err)
 	}
@@ -213,6 +231,12 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte) ([]by
 			return nil, err
 		}
 		out, err = s.relayFn.Handle(ctx, ev)
+	case catalog.KindQueue:
+		var ev events.SQSEvent
+		if err := strictJSON(event, &ev); err != nil {
+			return nil, err
+		}
+		out, err = s.workers[function].Handle(ctx, ev)
 	case catalog.KindSchedule:
 		var ev jobs.Event
 		if err := strictJSON(event, &ev); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/arkmember/arkmember/internal/catalog"
 	"github.com/arkmember/arkmember/internal/idempotency"
 	"github.com/arkmember/arkmember/internal/levels"
+	"github.com/arkmember/arkmember/internal/privileges"
 )
 
 var _ levels.Store = (*Store)(nil)
@@ -44,11 +45,12 @@ type historyItem struct {
 
 type packageItem struct {
 	base
-	Code    string `dynamodbav:"code"`
-	Name    string `dynamodbav:"name"`
-	Status  string `dynamodbav:"status"`
-	Version int64  `dynamodbav:"version"`
-	Items   string `dynamodbav:"items"` // JSON array of package items
+	Code      string `dynamodbav:"code"`
+	Name      string `dynamodbav:"name"`
+	Status    string `dynamodbav:"status"`
+	Version   int64  `dynamodbav:"version"`
+	Items     string `dynamodbav:"items"` // JSON array of privileges.Item
+	UpdatedAt string `dynamodbav:"updatedAt,omitempty"`
 }
 
 // Standing implements levels.Store.
@@ -240,10 +242,22 @@ func (s *Store) MissingPackages(ctx context.Context, codes []string) ([]string, 
 	return missing, nil
 }
 
-// EnsurePackage stores a privilege package placeholder unless the package
-// exists: the dev server's default ladder names packages that must exist.
-func (s *Store) EnsurePackage(ctx context.Context, code, name string) error {
-	err := s.putNew(ctx, packageItem{base: baseOf(packageKey(code), kindPackage), Code: code, Name: name, Status: "ACTIVE", Version: 1, Items: "[]"}, errExists)
+// EnsurePackage stores a package unless one of its code exists (the dev
+// server's defaults; what staff changed stays).
+func (s *Store) EnsurePackage(ctx context.Context, p privileges.Package) error {
+	err := s.putNew(ctx, newPackageItem(p), errExists)
+	if err == errExists {
+		return nil
+	}
+	return err
+}
+
+// EnsurePrivilege stores a privilege unless one of its code exists.
+func (s *Store) EnsurePrivilege(ctx context.Context, p privileges.Privilege) error {
+	it := privItem{base: baseOf(privilegeKey(p.Code), kindPriv), Code: p.Code, Name: p.Name, Type: string(p.Type), Params: string(p.Params),
+		Status: string(p.Status), Version: p.Version, UpdatedAt: ts(p.UpdatedAt)}
+	it.GSI1PK, it.GSI1SK = gsi1Privileges, p.Code
+	err := s.putNew(ctx, it, errExists)
 	if err == errExists {
 		return nil
 	}

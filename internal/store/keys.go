@@ -43,6 +43,9 @@ const (
 	kindHistory  = "LVLHIST"
 	kindPackage  = "PRIVPKG"
 	kindOrder    = "ORDER"
+	kindPriv     = "PRIV"
+	kindGrant    = "GRANT"
+	kindConsume  = "CONSUME"
 )
 
 type key struct{ pk, sk string }
@@ -87,6 +90,25 @@ func growthKey(memberID, entryID string) key {
 }
 func packageKey(code string) key  { return key{"PRIVPKG#" + code, "PRIVPKG"} }
 func orderKey(orderNo string) key { return key{"ORDER#" + orderNo, "ORDER"} }
+
+// Privileges: definitions and packages are listed through gsi1, grants live
+// in the member's partition, consumptions under their own id (found by id
+// on cancel) and in gsi1 per member (the usage list).
+const (
+	gsi1Privileges = "PRIVS"
+	gsi1Packages   = "PRIVPKGS"
+	skGrantPrefix  = "GRANT#"
+)
+
+func privilegeKey(code string) key { return key{"PRIV#" + code, "PRIV"} }
+func grantKey(memberID, code, grant string) key {
+	return key{memberPK(memberID), skGrantPrefix + code + "#" + grant}
+}
+func consumeKey(consumeID string) key         { return key{"CONSUME#" + consumeID, "CONSUME"} }
+func usageGSI(memberID, consumeID string) key { return key{"USAGE#" + memberID, consumeID} }
+func grantDueGSI(shard int, end, memberID, code, grant string) key {
+	return key{fmt.Sprintf("PRIVEXP#%d", shard), end + "#" + memberID + "#" + code + "#" + grant}
+}
 func reviewDueGSI(date string, shard int, memberID string) key {
 	return key{fmt.Sprintf("REVIEW#%d", shard), date + "#" + memberID}
 }
