@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/arkmember/arkmember/internal/idempotency"
 	"github.com/arkmember/arkmember/internal/ids"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/retry"
 	"github.com/arkmember/arkmember/internal/validate"
 )
 
@@ -354,22 +354,8 @@ func (s *Service) SetLevel(ctx context.Context, actor audit.Actor, memberID stri
 // retry runs attempt until it reports done, planning again while the
 // member changed underneath (a bounded number of times).
 func (s *Service) retry(ctx context.Context, attempt func(now time.Time) (bool, error)) error {
-	for n := 1; ; n++ {
-		done, err := attempt(s.clock.Now().Truncate(time.Millisecond))
-		if err == nil && done {
-			return nil
-		}
-		if err != nil && !errors.Is(err, ErrStale) {
-			return err
-		}
-		if n == 100 {
-			return apperr.Unavailable(fmt.Errorf("levels: %d attempts lost to concurrent changes", n))
-		}
-		d := time.Duration(rand.Int64N(int64(min(time.Millisecond<<min(n, 5), 20*time.Millisecond)))) + time.Microsecond
-		select {
-		case <-ctx.Done():
-			return apperr.Unavailable(ctx.Err())
-		case <-time.After(d):
-		}
-	}
+	return retry.Stale(ctx, func(err error) bool { return errors.Is(err, ErrStale) }, func() error {
+		_, err := attempt(s.clock.Now().Truncate(time.Millisecond))
+		return err
+	})
 }

@@ -5,16 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
-	"github.com/arkmember/arkmember/internal/apperr"
 	"github.com/arkmember/arkmember/internal/clock"
 	"github.com/arkmember/arkmember/internal/idempotency"
 	"github.com/arkmember/arkmember/internal/ids"
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/points"
+	"github.com/arkmember/arkmember/internal/retry"
 	"github.com/arkmember/arkmember/internal/validate"
 )
 
@@ -117,32 +116,28 @@ func (s *Service) Apply(ctx context.Context, in EventInput) (Result, error) {
 		bizNo = "refund:" + in.OrderNo + ":" + in.RefundNo
 	}
 	rec := idempotency.Record{Scope: Scope, BizNo: bizNo, RequestHash: idempotency.Hash(in), Status: http.StatusCreated}
-	for attempt := 1; ; attempt++ {
+	var out Result
+	err := retry.Stale(ctx, stale, func() error {
 		now := s.clock.Now().Truncate(time.Millisecond)
 		c, body, err := s.plan(ctx, in, now)
 		if err != nil {
-			return s.replayOr(ctx, rec, err)
+			out, err = s.replayOr(ctx, rec, err)
+			return err
 		}
 		rec.Body, rec.CreatedAt = body, now
 		c.Idempotency = rec
 		replay, err := s.store.CommitOrder(ctx, c)
 		switch {
-		case err == nil && replay != nil:
-			return Result{Status: replay.Status, Body: replay.Body, Replayed: true}, nil
-		case err == nil:
-			return Result{Status: http.StatusCreated, Body: body}, nil
-		case !stale(err):
-			return Result{}, err
-		case attempt == 100:
-			return Result{}, apperr.Unavailable(fmt.Errorf("orders: %d attempts lost to concurrent changes", attempt))
+		case err != nil:
+			return err
+		case replay != nil:
+			out = Result{Status: replay.Status, Body: replay.Body, Replayed: true}
+		default:
+			out = Result{Status: http.StatusCreated, Body: body}
 		}
-		d := time.Duration(rand.Int64N(int64(min(time.Millisecond<<min(attempt, 5), 20*time.Millisecond)))) + time.Microsecond
-		select {
-		case <-ctx.Done():
-			return Result{}, apperr.Unavailable(ctx.Err())
-		case <-time.After(d):
-		}
-	}
+		return nil
+	})
+	return out, err
 }
 
 func stale(err error) bool {

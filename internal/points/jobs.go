@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/retry"
 )
 
 // DueWork finds the members with a lot dated on a day.
@@ -79,31 +80,28 @@ func (s *Service) ExpireDue(ctx context.Context, due DueWork, now time.Time) (St
 }
 
 func (s *Service) expireMember(ctx context.Context, memberID string, now time.Time) (bool, error) {
-	for attempt := 1; ; attempt++ {
+	changed := false
+	err := retry.Stale(ctx, stale, func() error {
 		acct, err := s.store.Account(ctx, memberID)
 		if errors.Is(err, ErrMemberNotFound) {
-			return false, nil
+			return nil
 		}
 		if err != nil {
-			return false, err
+			return err
 		}
 		plan := PlanExpire(acct, now)
 		if plan.Expired == 0 {
-			return false, nil
+			return nil
 		}
 		c := Commit{Account: acct, Plan: plan}
 		c.addExpiry(s, now)
-		_, err = s.store.Commit(ctx, c)
-		switch {
-		case err == nil:
-			return true, nil
-		case !errors.Is(err, ErrStale) || attempt == maxAttempts:
-			return false, err
+		if _, err := s.store.Commit(ctx, c); err != nil {
+			return err
 		}
-		if err := pause(ctx, attempt); err != nil {
-			return false, err
-		}
-	}
+		changed = true
+		return nil
+	})
+	return changed, err
 }
 
 func (s *Service) warnMember(ctx context.Context, due DueWork, memberID, date string, now time.Time) (bool, error) {

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/arkmember/arkmember/internal/apperr"
 	"github.com/arkmember/arkmember/internal/audit"
 	"github.com/arkmember/arkmember/internal/auth"
 	"github.com/arkmember/arkmember/internal/catalog"
@@ -18,6 +16,7 @@ import (
 	"github.com/arkmember/arkmember/internal/idempotency"
 	"github.com/arkmember/arkmember/internal/ids"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/retry"
 	"github.com/arkmember/arkmember/internal/validate"
 )
 
@@ -90,14 +89,6 @@ type Result struct {
 	Body     json.RawMessage
 	Replayed bool
 }
-
-// Bounds of the optimistic retry of one operation under contention on one
-// account: each retry means another operation on the account committed, so
-// progress is guaranteed; the bound only stops a pathological storm.
-const (
-	maxAttempts = 100
-	maxBackoff  = 20 * time.Millisecond
-)
 
 // EarnInput is the body of POST /v1/points/earn.
 type EarnInput struct {
@@ -323,31 +314,32 @@ func (s *Service) request(op, bizNo string, payload any) request {
 // run plans and commits an operation, planning again whenever the account
 // changed underneath, and answers replays with the stored response.
 func (s *Service) run(ctx context.Context, req request, plan func(now time.Time) (Commit, error)) (Result, error) {
-	for attempt := 1; ; attempt++ {
+	var out Result
+	err := retry.Stale(ctx, stale, func() error {
 		// Milliseconds: what is stored, so a response and a later read of
 		// the same entry agree to the letter.
 		c, err := plan(s.clock.Now().Truncate(time.Millisecond))
 		if err != nil {
 			// A replay of a request that succeeded gets its response even
 			// if the same request would fail now (the points are gone).
-			return s.replayOr(ctx, req, err)
+			out, err = s.replayOr(ctx, req, err)
+			return err
 		}
 		replay, err := s.store.Commit(ctx, c)
 		switch {
-		case err == nil && replay != nil:
-			return Result{Status: replay.Status, Body: replay.Body, Replayed: true}, nil
-		case err == nil:
-			return Result{Status: c.Idempotency.Status, Body: c.Idempotency.Body}, nil
-		case !errors.Is(err, ErrStale):
-			return Result{}, err
-		case attempt == maxAttempts:
-			return Result{}, apperr.Unavailable(fmt.Errorf("points: %d attempts lost to concurrent changes", attempt))
+		case err != nil:
+			return err
+		case replay != nil:
+			out = Result{Status: replay.Status, Body: replay.Body, Replayed: true}
+		default:
+			out = Result{Status: c.Idempotency.Status, Body: c.Idempotency.Body}
 		}
-		if err := pause(ctx, attempt); err != nil {
-			return Result{}, err
-		}
-	}
+		return nil
+	})
+	return out, err
 }
+
+func stale(err error) bool { return errors.Is(err, ErrStale) }
 
 func (s *Service) replayOr(ctx context.Context, req request, failure error) (Result, error) {
 	rec, found, err := s.store.Idempotency(ctx, IdempotencyScope, req.bizNo)
@@ -358,19 +350,6 @@ func (s *Service) replayOr(ctx context.Context, req request, failure error) (Res
 		return Result{}, err
 	}
 	return Result{Status: rec.Status, Body: rec.Body, Replayed: true}, nil
-}
-
-func pause(ctx context.Context, attempt int) error {
-	d := time.Millisecond << min(attempt, 5)
-	d = min(d, maxBackoff)
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(d)) + 1))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return apperr.Unavailable(ctx.Err())
-	case <-t.C:
-		return nil
-	}
 }
 
 // commit assembles the writes of an operation: an EXPIRE entry and event

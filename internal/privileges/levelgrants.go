@@ -9,6 +9,7 @@ import (
 
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/retry"
 )
 
 // Consumer names of this package's event handlers.
@@ -46,17 +47,15 @@ func (s *Service) levelPackagePlan(ctx context.Context, c *GrantCommit, memberID
 	return nil
 }
 
-// commitLevel writes c unless it changes nothing, retrying while grants
-// changed underneath (a concurrent renewal, say).
+// commitLevel writes what build plans unless it changes nothing, planning
+// again while grants changed underneath (a concurrent renewal, say).
 func (s *Service) commitLevel(ctx context.Context, build func(now time.Time) (GrantCommit, error)) (int, error) {
-	for attempt := 1; ; attempt++ {
+	granted := 0
+	err := retry.Stale(ctx, isStale, func() error {
 		now := s.now()
 		c, err := build(now)
-		if err != nil {
-			return 0, err
-		}
-		if len(c.New) == 0 && len(c.Revoke) == 0 {
-			return 0, nil
+		if err != nil || (len(c.New) == 0 && len(c.Revoke) == 0) {
+			return err
 		}
 		s.grantedEvent(&c, now, "level")
 		if len(c.Revoke) > 0 {
@@ -66,12 +65,13 @@ func (s *Service) commitLevel(ctx context.Context, build func(now time.Time) (Gr
 			}
 			c.Events = append(c.Events, outbox.New(s.ids.New(), EventRevoked, now, c.MemberID, map[string]any{"memberId": c.MemberID, "grantIds": ids, "reason": "level"}))
 		}
-		_, err = s.store.CommitGrants(ctx, c)
-		if errors.Is(err, ErrStale) && attempt < 20 {
-			continue
+		if _, err := s.store.CommitGrants(ctx, c); err != nil {
+			return err
 		}
-		return len(c.New), err
-	}
+		granted = len(c.New)
+		return nil
+	})
+	return granted, err
 }
 
 // OnMemberRegistered grants a new member its level's package.

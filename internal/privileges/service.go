@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/arkmember/arkmember/internal/ids"
 	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/outbox"
+	"github.com/arkmember/arkmember/internal/retry"
 	"github.com/arkmember/arkmember/internal/validate"
 )
 
@@ -494,30 +494,27 @@ func (s *Service) Usage(ctx context.Context, memberID string, limit int, cursor 
 // retry plans and commits, planning again while the grant changed; a
 // request whose bizNo is known is answered from its record.
 func (s *Service) retry(ctx context.Context, rec idempotency.Record, plan func(now time.Time) (func() (*idempotency.Record, error), []byte, error)) (Result, error) {
-	for attempt := 1; ; attempt++ {
+	var out Result
+	err := retry.Stale(ctx, isStale, func() error {
 		commit, body, err := plan(s.now())
 		if err != nil {
 			if stored, found, rerr := s.store.Idempotency(ctx, rec.Scope, rec.BizNo); rerr == nil && found {
-				return replay(stored, rec.RequestHash)
+				out, err = replay(stored, rec.RequestHash)
 			}
-			return Result{}, err
+			return err
 		}
 		stored, err := commit()
 		switch {
-		case err == nil && stored != nil:
-			return replay(*stored, rec.RequestHash)
-		case err == nil:
-			return Result{Status: rec.Status, Body: body}, nil
-		case !errors.Is(err, ErrStale):
-			return Result{}, err
-		case attempt == 100:
-			return Result{}, apperr.Unavailable(fmt.Errorf("privileges: %d attempts lost to concurrent changes", attempt))
+		case err != nil:
+			return err
+		case stored != nil:
+			out, err = replay(*stored, rec.RequestHash)
+			return err
 		}
-		d := time.Duration(rand.Int64N(int64(min(time.Millisecond<<min(attempt, 5), 20*time.Millisecond)))) + time.Microsecond
-		select {
-		case <-ctx.Done():
-			return Result{}, apperr.Unavailable(ctx.Err())
-		case <-time.After(d):
-		}
-	}
+		out = Result{Status: rec.Status, Body: body}
+		return nil
+	})
+	return out, err
 }
+
+func isStale(err error) bool { return errors.Is(err, ErrStale) }

@@ -164,29 +164,12 @@ func (s *Store) History(ctx context.Context, memberID string, limit int, cursor 
 // MembersDueForReview implements levels.Store through the keys-only gsi2:
 // one range query per shard, however long ago the reviews fell due.
 func (s *Store) MembersDueForReview(ctx context.Context, from, to string, fn func(memberID string) error) error {
-	for shard := 0; shard < dueShards; shard++ {
-		cursor := ""
-		for {
-			items, next, err := s.query(ctx, pageQuery{
-				index: catalog.IndexGSI2, partition: reviewDueGSI("", shard, "").pk,
-				skFrom: from, skTo: to + "~", limit: 100, cursor: cursor,
-			})
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				_, memberID, _ := strings.Cut(sOf(it[catalog.AttrGSI2SK]), "#")
-				if err := fn(memberID); err != nil {
-					return err
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	return nil
+	return s.eachShard(ctx, dueShards, func(shard int) pageQuery {
+		return pageQuery{index: catalog.IndexGSI2, partition: reviewDueGSI("", shard, "").pk, skFrom: from, skTo: to + "~"}
+	}, func(it item) error {
+		_, memberID, _ := strings.Cut(sOf(it[catalog.AttrGSI2SK]), "#")
+		return fn(memberID)
+	})
 }
 
 // PutLadder implements levels.Store: the ladder is replaced only if it is

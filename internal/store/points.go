@@ -260,25 +260,9 @@ func (s *Store) Ledger(ctx context.Context, memberID string, limit int, cursor s
 // MembersWithLotOn implements points.DueWork through the sparse,
 // keys-only gsi2, one shard after the other.
 func (s *Store) MembersWithLotOn(ctx context.Context, date string, fn func(memberID string) error) error {
-	for shard := 0; shard < dueShards; shard++ {
-		cursor := ""
-		for {
-			items, next, err := s.query(ctx, pageQuery{index: catalog.IndexGSI2, partition: lotDueGSI(date, shard, "").pk, limit: 100, cursor: cursor})
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				if err := fn(sOf(it[catalog.AttrGSI2SK])); err != nil {
-					return err
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
-		}
-	}
-	return nil
+	return s.eachShard(ctx, dueShards, func(shard int) pageQuery {
+		return pageQuery{index: catalog.IndexGSI2, partition: lotDueGSI(date, shard, "").pk}
+	}, func(it item) error { return fn(sOf(it[catalog.AttrGSI2SK])) })
 }
 
 // WarnLot implements points.DueWork.

@@ -361,30 +361,16 @@ func (s *Store) Usage(ctx context.Context, memberID string, limit int, cursor st
 // DueGrants implements privileges.Store: one range query per shard of the
 // keys-only gsi2, for every grant ending by until.
 func (s *Store) DueGrants(ctx context.Context, until time.Time, fn func(memberID, code, key string) error) error {
-	for shard := 0; shard < dueShards; shard++ {
-		cursor := ""
-		for {
-			items, next, err := s.query(ctx, pageQuery{index: catalog.IndexGSI2, partition: grantDueGSI(shard, "", "", "", "").pk,
-				skTo: ts(until) + "#~", limit: 100, cursor: cursor})
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				// <end>#<memberId>#<code>#<key...>; the key may hold '#'.
-				parts := strings.SplitN(sOf(it[catalog.AttrGSI2SK]), "#", 4)
-				if len(parts) == 4 {
-					if err := fn(parts[1], parts[2], parts[3]); err != nil {
-						return err
-					}
-				}
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
+	return s.eachShard(ctx, dueShards, func(shard int) pageQuery {
+		return pageQuery{index: catalog.IndexGSI2, partition: grantDueGSI(shard, "", "", "", "").pk, skTo: ts(until) + "#~"}
+	}, func(it item) error {
+		// <end>#<memberId>#<code>#<key...>; the key may hold '#'.
+		parts := strings.SplitN(sOf(it[catalog.AttrGSI2SK]), "#", 4)
+		if len(parts) != 4 {
+			return nil
 		}
-	}
-	return nil
+		return fn(parts[1], parts[2], parts[3])
+	})
 }
 
 // ExpireGrant implements privileges.Store; the grant leaves the due index

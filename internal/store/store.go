@@ -239,3 +239,28 @@ func sOf(av types.AttributeValue) string {
 	}
 	return ""
 }
+
+// eachShard pages through the same query on every shard of a sharded index
+// partition, calling fn for each item.
+func (s *Store) eachShard(ctx context.Context, shards int, query func(shard int) pageQuery, fn func(item) error) error {
+	for shard := 0; shard < shards; shard++ {
+		q := query(shard)
+		q.limit = 100
+		for {
+			items, next, err := s.query(ctx, q)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				if err := fn(it); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				break
+			}
+			q.cursor = next
+		}
+	}
+	return nil
+}
