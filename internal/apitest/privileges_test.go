@@ -260,3 +260,22 @@ func TestPrivileges_ConfigurationIsValidatedByType(t *testing.T) {
 		t.Fatalf("audit = %d", len(entries))
 	}
 }
+
+func TestConsume_UnknownAndFrozenMembers(t *testing.T) {
+	p := newPoints(t)
+	m := p.Register()
+	p.relay(t)
+	assertProblem(t, p.Call("POST", "/v1/privileges/consume", p.svc, map[string]any{"memberId": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "privilegeCode": "FREE_SHIPPING", "bizNo": "U-1"}), 404, "NOT_FOUND")
+	p.Must(200, "POST", "/v1/admin/members/"+m.ID+"/status", p.Admin(), map[string]string{"status": "FROZEN", "reason": "fraud"})
+	assertProblem(t, p.Call("POST", "/v1/privileges/consume", p.svc, map[string]any{"memberId": m.ID, "privilegeCode": "FREE_SHIPPING", "bizNo": "F-1"}), 403, "MEMBER_FROZEN")
+	granted := p.Must(201, "POST", "/v1/admin/members/"+m.ID+"/privileges", p.Admin(), map[string]any{"packageCode": "PKG_GOLD", "bizNo": "G-1", "validDays": 3}).JSON()["items"].([]any)
+	first := granted[0].(map[string]any)
+	if first["name"] == "" || first["type"] == "" {
+		t.Fatalf("a manual grant shows its privileges: %v", first)
+	}
+	start, _ := time.Parse(time.RFC3339, first["startTime"].(string))
+	end, _ := time.Parse(time.RFC3339, first["endTime"].(string))
+	if end.Sub(start) != 72*time.Hour {
+		t.Fatalf("validDays 3 must give 3 days, got %v", end.Sub(start))
+	}
+}

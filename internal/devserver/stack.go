@@ -172,6 +172,13 @@ func NewStack(ctx context.Context, opts StackOptions) (*Stack, error) {
 // local service client; generated credentials are printed to out once.
 func (s *Stack) Bootstrap(ctx context.Context, adminPassword, serviceSecret string, out io.Writer) error {
 	privs, pkgs := privileges.Defaults()
+	now := s.Clock.Now().Truncate(time.Millisecond)
+	for i := range privs {
+		privs[i].UpdatedAt = now
+	}
+	for i := range pkgs {
+		pkgs[i].UpdatedAt = now
+	}
 	for _, p := range privs {
 		if err := s.Store.EnsurePrivilege(ctx, p); err != nil {
 			return fmt.Errorf("devserver: default privileges: %w", err)

@@ -141,7 +141,9 @@ func (s *Service) OnLevelChanged(ctx context.Context, ev outbox.Event) error {
 		var keep []Grant
 		for _, g := range held {
 			down := fromOK && to.Rank < from.Rank
-			if down && g.Source == SourceLevel && g.PackageCode == from.PackageCode && g.PackageCode != to.PackageCode && g.Status == GrantActive {
+			// Only grants still valid matter: those of past periods end on
+			// their own, and leaving them keeps the transaction small.
+			if down && g.Source == SourceLevel && g.PackageCode == from.PackageCode && g.PackageCode != to.PackageCode && g.Status == GrantActive && now.Before(g.End) {
 				c.Revoke = append(c.Revoke, g)
 				continue
 			}

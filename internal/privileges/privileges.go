@@ -75,16 +75,15 @@ const (
 
 // Errors.
 var (
-	ErrNotGranted         = apperr.New(apperr.KindConflict, "PRIVILEGE_NOT_GRANTED", "the member has no grant of this privilege")
-	ErrExpired            = apperr.New(apperr.KindConflict, "PRIVILEGE_EXPIRED", "the member's grants of this privilege are not valid now")
-	ErrExhausted          = apperr.New(apperr.KindConflict, "PRIVILEGE_EXHAUSTED", "the member's grants of this privilege have no quota left")
-	ErrPrivilegeNotFound  = apperr.NotFound("privilege")
-	ErrPackageNotFound    = apperr.NotFound("privilege package")
-	ErrConsumeNotFound    = apperr.NotFound("consumption")
-	ErrMemberNotFound     = apperr.NotFound("member")
-	ErrChanged            = apperr.Conflict("the configuration was changed by someone else meanwhile; read it and try again")
-	ErrStale              = apperr.Conflict("the grant changed while the request ran; retry")
-	ErrCancelOtherService = apperr.NotFound("consumption")
+	ErrNotGranted        = apperr.New(apperr.KindConflict, "PRIVILEGE_NOT_GRANTED", "the member has no grant of this privilege")
+	ErrExpired           = apperr.New(apperr.KindConflict, "PRIVILEGE_EXPIRED", "the member's grants of this privilege are not valid now")
+	ErrExhausted         = apperr.New(apperr.KindConflict, "PRIVILEGE_EXHAUSTED", "the member's grants of this privilege have no quota left")
+	ErrPrivilegeNotFound = apperr.NotFound("privilege")
+	ErrPackageNotFound   = apperr.NotFound("privilege package")
+	ErrConsumeNotFound   = apperr.NotFound("consumption")
+	ErrMemberNotFound    = apperr.NotFound("member")
+	ErrChanged           = apperr.Conflict("the configuration was changed by someone else meanwhile; read it and try again")
+	ErrStale             = apperr.Conflict("the grant changed while the request ran; retry")
 )
 
 // PrivilegeInput is the body of PUT /v1/admin/privileges/{code}.

@@ -237,12 +237,8 @@ func (s *Service) MemberGrants(ctx context.Context, memberID string) ([]GrantVie
 			}
 			defs[g.PrivilegeCode] = def
 		}
-		var params any = map[string]any{}
-		if len(def.Params) > 0 {
-			params = def.Params
-		}
 		out = append(out, GrantView{
-			GrantID: g.GrantID, PrivilegeCode: g.PrivilegeCode, Name: def.Name, Type: def.Type, Params: params,
+			GrantID: g.GrantID, PrivilegeCode: g.PrivilegeCode, Name: def.Name, Type: def.Type, Params: paramsOf(def),
 			PackageCode: g.PackageCode, Source: g.Source, Quota: g.Quota, Remaining: g.Remaining,
 			StartTime: g.Start, EndTime: g.End, Status: g.StatusAt(now),
 		})
@@ -250,6 +246,13 @@ func (s *Service) MemberGrants(ctx context.Context, memberID string) ([]GrantVie
 	order := map[GrantStatus]int{GrantActive: 0, GrantExhausted: 1, GrantExpired: 2, GrantRevoked: 3}
 	sortGrantViews(out, order)
 	return out, nil
+}
+
+func paramsOf(def Privilege) any {
+	if len(def.Params) == 0 {
+		return map[string]any{}
+	}
+	return def.Params
 }
 
 // GrantInput is the body of POST /v1/admin/members/{memberId}/privileges.
@@ -306,16 +309,24 @@ func (s *Service) GrantManually(ctx context.Context, actor audit.Actor, memberID
 	c := GrantCommit{MemberID: memberID}
 	views := make([]GrantView, 0, len(pkg.Items))
 	for _, it := range pkg.Items {
-		start, end := now, now.AddDate(0, 0, max(days, it.ValidDays, 1))
-		if days == 0 && it.ValidDays == 0 {
-			_, periodEnd, _ := it.Window(now, 0)
-			end = periodEnd
+		def, err := s.store.Privilege(ctx, it.PrivilegeCode)
+		if err != nil {
+			return Result{}, err
+		}
+		// The request's validDays, else the item's, else the item's period.
+		start, end := now, now.AddDate(0, 0, days)
+		switch {
+		case days > 0:
+		case it.ValidDays > 0:
+			end = now.AddDate(0, 0, it.ValidDays)
+		default:
+			_, end, _ = it.Window(now, 0)
 		}
 		g := Grant{GrantID: s.ids.New(), MemberID: memberID, PrivilegeCode: it.PrivilegeCode, PackageCode: pkg.Code, Source: SourceManual,
 			Key: "MANUAL#" + in.BizNo + "#" + pkg.Code, Quota: it.Quota, Remaining: it.Quota, Start: start, End: end, Status: GrantActive}
 		c.New = append(c.New, g)
-		views = append(views, GrantView{GrantID: g.GrantID, PrivilegeCode: g.PrivilegeCode, PackageCode: g.PackageCode, Source: g.Source,
-			Quota: g.Quota, Remaining: g.Remaining, StartTime: g.Start, EndTime: g.End, Status: GrantActive, Params: map[string]any{}})
+		views = append(views, GrantView{GrantID: g.GrantID, PrivilegeCode: g.PrivilegeCode, Name: def.Name, Type: def.Type, Params: paramsOf(def),
+			PackageCode: g.PackageCode, Source: g.Source, Quota: g.Quota, Remaining: g.Remaining, StartTime: g.Start, EndTime: g.End, Status: GrantActive})
 	}
 	s.grantedEvent(&c, now, "manual")
 	body, _ := json.Marshal(Granted{Items: views})
@@ -399,6 +410,16 @@ func (s *Service) Consume(ctx context.Context, caller auth.Principal, in Consume
 	in.Quantity = &q
 	rec := idempotency.Record{Scope: scopeConsume, BizNo: in.BizNo, RequestHash: idempotency.Hash(in), Status: http.StatusCreated}
 	return s.retry(ctx, rec, func(now time.Time) (func() (*idempotency.Record, error), []byte, error) {
+		st, err := s.store.Standing(ctx, in.MemberID)
+		if errors.Is(err, levels.ErrMemberNotFound) {
+			return nil, nil, ErrMemberNotFound
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if !st.Active {
+			return nil, nil, levels.ErrMemberFrozen
+		}
 		def, err := s.store.Privilege(ctx, in.PrivilegeCode)
 		if errors.Is(err, ErrPrivilegeNotFound) {
 			return nil, nil, ErrNotGranted

@@ -265,7 +265,7 @@ func (s *Store) CommitGrants(ctx context.Context, c privileges.GrantCommit) (*id
 		}, privileges.ErrStale)
 	}
 	for _, g := range c.Revoke {
-		t.update(grantKey(g.MemberID, g.PrivilegeCode, g.Key), "SET #status = :revoked", cond{
+		t.update(grantKey(g.MemberID, g.PrivilegeCode, g.Key), "SET #status = :revoked REMOVE gsi2pk, gsi2sk", cond{
 			expr: "#status = :active", names: map[string]string{"#status": "status"},
 			values: item{":revoked": str(string(privileges.GrantRevoked)), ":active": str(string(privileges.GrantActive))},
 		}, privileges.ErrStale)
