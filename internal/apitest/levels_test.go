@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -286,4 +287,16 @@ func TestLevels_LadderVersionGuardsConcurrentEditsAndCursorsStayInTheirList(t *t
 	}
 	next := p.Must(200, "GET", "/v1/members/me/points/ledger?limit=1", m.Access, nil).Str("nextCursor")
 	assertProblem(t, p.Call("GET", "/v1/members/me/level/history?cursor="+next, m.Access, nil), 400, "VALIDATION_FAILED")
+}
+
+func TestReconcile_ChecksGrowthAgainstItsLedger(t *testing.T) {
+	p := newPoints(t)
+	m := p.Register()
+	p.growth(m.ID, 700, "G-1")
+	p.Must(201, "POST", "/v1/orders/events", p.svc, map[string]any{"type": "PAID", "orderNo": "SO-G", "memberId": m.ID, "amount": 10_000})
+	p.assertBooks(t, m)
+	snap, err := p.Stack.Store.Snapshot(context.Background(), m.ID)
+	if err != nil || snap.Growth != 800 || snap.GrowthSum != 800 {
+		t.Fatalf("snapshot = %+v (%v)", snap, err)
+	}
 }

@@ -136,11 +136,15 @@ type Snapshot struct {
 	LedgerSum        int64 // sum of ledger deltas
 	LastBalanceAfter int64 // balanceAfter of the newest entry
 	Entries          int
+	Growth           int64 // the member's growth value
+	GrowthSum        int64 // sum of growth ledger deltas
 }
 
-// Drift reports whether the three views of the balance disagree.
+// Drift reports whether the views of the balance (member, lots, ledger)
+// or of the growth value (member, growth ledger) disagree.
 func (s Snapshot) Drift() bool {
-	return s.Balance != s.LotSum || s.Balance != s.LedgerSum || (s.Entries > 0 && s.LastBalanceAfter != s.Balance)
+	return s.Balance != s.LotSum || s.Balance != s.LedgerSum || (s.Entries > 0 && s.LastBalanceAfter != s.Balance) ||
+		s.Growth != s.GrowthSum
 }
 
 // Reconciler reads every member's points for reconciliation.

@@ -318,7 +318,7 @@ func (s *Store) Snapshot(ctx context.Context, memberID string) (points.Snapshot,
 		if !found {
 			return points.Snapshot{}, points.ErrMemberNotFound
 		}
-		if m.BalanceVersion == version {
+		if m.BalanceVersion+m.GrowthVersion == version {
 			return snap, nil
 		}
 	}
@@ -348,13 +348,20 @@ func (s *Store) readPartition(ctx context.Context, memberID string) (points.Snap
 				if err := unmarshal(raw, &it); err != nil {
 					return snap, 0, err
 				}
-				snap.Balance, version, balanceSeen = it.Points, it.BalanceVersion, true
+				snap.Balance, version, balanceSeen = it.Points, it.BalanceVersion+it.GrowthVersion, true
+				snap.Growth = it.Growth
 			case kindLot:
 				var it lotItem
 				if err := unmarshal(raw, &it); err != nil {
 					return snap, 0, err
 				}
 				snap.LotSum += it.Remaining
+			case kindGrowth:
+				var it growthItem
+				if err := unmarshal(raw, &it); err != nil {
+					return snap, 0, err
+				}
+				snap.GrowthSum += it.Delta
 			case kindLedger:
 				var it ledgerItem
 				if err := unmarshal(raw, &it); err != nil {
