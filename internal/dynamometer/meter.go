@@ -218,37 +218,40 @@ func (m *Meter) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, op
 // Query implements store.DB.
 func (m *Meter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	out, err := m.db.Query(ctx, in, opts...)
-	m.add(func(u *Usage) {
-		u.RoundTrips++
-		if err != nil {
-			return
-		}
-		bytes := 0
-		for _, it := range out.Items {
-			bytes += Size(it)
-		}
-		u.ItemsRead += len(out.Items)
-		u.RCU += readUnits(bytes, aws.ToBool(in.ConsistentRead))
-	})
+	if err != nil {
+		m.read(nil, false)
+		return out, err
+	}
+	m.read(out.Items, aws.ToBool(in.ConsistentRead))
 	return out, err
 }
 
 // Scan implements store.DB.
 func (m *Meter) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
 	out, err := m.db.Scan(ctx, in, opts...)
+	if err != nil {
+		m.read(nil, false)
+		return out, err
+	}
+	m.read(out.Items, aws.ToBool(in.ConsistentRead))
+	return out, err
+}
+
+// read counts one round trip returning items: a query or scan is charged
+// for the total size of what it read, rounded up once.
+func (m *Meter) read(items []map[string]types.AttributeValue, consistent bool) {
 	m.add(func(u *Usage) {
 		u.RoundTrips++
-		if err != nil {
+		if items == nil {
 			return
 		}
 		bytes := 0
-		for _, it := range out.Items {
+		for _, it := range items {
 			bytes += Size(it)
 		}
-		u.ItemsRead += len(out.Items)
-		u.RCU += readUnits(bytes, aws.ToBool(in.ConsistentRead))
+		u.ItemsRead += len(items)
+		u.RCU += readUnits(bytes, consistent)
 	})
-	return out, err
 }
 
 // BatchGetItem implements store.DB.

@@ -147,12 +147,9 @@ func (s *Service) Earn(ctx context.Context, in EarnInput) (Result, error) {
 	}
 	req := s.request("earn", in.BizNo, in)
 	return s.run(ctx, req, func(now time.Time) (Commit, error) {
-		acct, err := s.store.Account(ctx, in.MemberID)
+		acct, err := s.activeAccount(ctx, in.MemberID)
 		if err != nil {
 			return Commit{}, err
-		}
-		if !acct.Active {
-			return Commit{}, ErrMemberFrozen
 		}
 		plan := PlanEarn(acct, in.Amount, now, s.policy)
 		at, on := s.policy.ExpiryFor(now)
@@ -162,6 +159,15 @@ func (s *Service) Earn(ctx context.Context, in EarnInput) (Result, error) {
 		c.Operation = &Operation{BizNo: in.BizNo, Type: TypeEarn, MemberID: in.MemberID, Amount: in.Amount, LotOn: on}
 		return c, nil
 	})
+}
+
+// activeAccount reads the account of a member who may earn and spend.
+func (s *Service) activeAccount(ctx context.Context, memberID string) (Account, error) {
+	acct, err := s.store.Account(ctx, memberID)
+	if err == nil && !acct.Active {
+		return Account{}, ErrMemberFrozen
+	}
+	return acct, err
 }
 
 // Spend takes points from a member; a member may only spend its own.
@@ -182,12 +188,9 @@ func (s *Service) Spend(ctx context.Context, caller auth.Principal, in SpendInpu
 	}
 	req := s.request("spend", in.BizNo, in)
 	return s.run(ctx, req, func(now time.Time) (Commit, error) {
-		acct, err := s.store.Account(ctx, in.MemberID)
+		acct, err := s.activeAccount(ctx, in.MemberID)
 		if err != nil {
 			return Commit{}, err
-		}
-		if !acct.Active {
-			return Commit{}, ErrMemberFrozen
 		}
 		plan, err := PlanSpend(acct, in.Amount, now)
 		if err != nil {
