@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -306,6 +307,12 @@ func (s *Stack) localHandler() http.Handler {
 		writeClock(w, s.Clock.Now())
 	})
 	mux.HandleFunc("POST /_local/invoke/{function}", func(w http.ResponseWriter, r *http.Request) {
+		// Invoking a function directly skips the authorizer: only this
+		// machine may, even when the server listens on other addresses.
+		if !fromLoopback(r) {
+			http.Error(w, `{"message":"only from this machine"}`, http.StatusForbidden)
+			return
+		}
 		event, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -320,6 +327,12 @@ func (s *Stack) localHandler() http.Handler {
 		_, _ = w.Write(out)
 	})
 	return mux
+}
+
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback()
 }
 
 func writeClock(w http.ResponseWriter, now time.Time) {
