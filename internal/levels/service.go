@@ -287,12 +287,6 @@ func (s *Service) read(ctx context.Context, memberID string) (Standing, Ladder, 
 	return st, l, err
 }
 
-// Read returns a member's standing and the ladder, for callers composing
-// growth into their own transactions.
-func (s *Service) Read(ctx context.Context, memberID string) (Standing, Ladder, error) {
-	return s.read(ctx, memberID)
-}
-
 // addLevelChange ids the history entries of c's plan and records one
 // LEVEL_CHANGED event for them.
 func (s *Service) addLevelChange(c *Commit, now time.Time) {

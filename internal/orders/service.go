@@ -32,7 +32,8 @@ type Store interface {
 	Order(ctx context.Context, orderNo string) (Order, error)
 	CommitOrder(ctx context.Context, c Commit) (*idempotency.Record, error)
 	Idempotency(ctx context.Context, scope, bizNo string) (idempotency.Record, bool, error)
-	Account(ctx context.Context, memberID string) (points.Account, error)
+	// AccountAndStanding reads the member's points and growth at once.
+	AccountAndStanding(ctx context.Context, memberID string) (points.Account, levels.Standing, error)
 }
 
 // RulesSource gives the current earning rules.
@@ -156,14 +157,14 @@ func (s *Service) replayOr(ctx context.Context, rec idempotency.Record, failure 
 }
 
 func (s *Service) plan(ctx context.Context, in EventInput, now time.Time) (Commit, []byte, error) {
-	acct, err := s.store.Account(ctx, in.MemberID)
+	acct, st, err := s.store.AccountAndStanding(ctx, in.MemberID)
 	if errors.Is(err, points.ErrMemberNotFound) {
 		return Commit{}, nil, ErrMemberNotFound
 	}
 	if err != nil {
 		return Commit{}, nil, err
 	}
-	st, ladder, err := s.levels.Read(ctx, in.MemberID)
+	ladder, err := s.levels.Ladder(ctx)
 	if err != nil {
 		return Commit{}, nil, err
 	}

@@ -63,11 +63,15 @@ func (s *Store) Standing(ctx context.Context, memberID string) (levels.Standing,
 	if !found {
 		return levels.Standing{}, levels.ErrMemberNotFound
 	}
+	return it.standing(), nil
+}
+
+func (it memberItem) standing() levels.Standing {
 	return levels.Standing{
-		MemberID: memberID, Active: it.Status != "FROZEN", Growth: it.Growth, SinceReview: it.GrowthSinceReview,
+		MemberID: it.MemberID, Active: it.Status != "FROZEN", Growth: it.Growth, SinceReview: it.GrowthSinceReview,
 		LevelCode: it.LevelCode, ReviewAt: parseTS(it.ReviewAt), WarnedFor: parseTS(it.WarnedFor), Version: it.GrowthVersion,
 		Offset: it.GrowthOffset,
-	}, nil
+	}
 }
 
 // CommitGrowth implements levels.Store.

@@ -13,6 +13,7 @@ import (
 	"github.com/arkmember/arkmember/internal/apperr"
 	"github.com/arkmember/arkmember/internal/catalog"
 	"github.com/arkmember/arkmember/internal/idempotency"
+	"github.com/arkmember/arkmember/internal/levels"
 	"github.com/arkmember/arkmember/internal/outbox"
 	"github.com/arkmember/arkmember/internal/points"
 )
@@ -102,18 +103,25 @@ func shardOf(s string, n int) int {
 // Account implements points.Store: one strongly consistent query of the
 // member's "PROFILE" items reads the balance and every lot.
 func (s *Store) Account(ctx context.Context, memberID string) (points.Account, error) {
+	a, _, err := s.AccountAndStanding(ctx, memberID)
+	return a, err
+}
+
+// AccountAndStanding reads a member's points and growth standing with the
+// same single query (an order changes both).
+func (s *Store) AccountAndStanding(ctx context.Context, memberID string) (points.Account, levels.Standing, error) {
 	m, lots, err := s.profileItems(ctx, memberID)
 	if err != nil {
-		return points.Account{}, err
+		return points.Account{}, levels.Standing{}, err
 	}
 	if m == nil {
-		return points.Account{}, points.ErrMemberNotFound
+		return points.Account{}, levels.Standing{}, points.ErrMemberNotFound
 	}
 	a := points.Account{MemberID: memberID, Active: m.Status != "FROZEN", Balance: m.Points, Version: m.BalanceVersion}
 	for _, l := range lots {
 		a.Lots = append(a.Lots, l.lot())
 	}
-	return a, nil
+	return a, m.standing(), nil
 }
 
 // profileItems reads the member item and its lots (nil member if absent).
