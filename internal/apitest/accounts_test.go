@@ -49,23 +49,17 @@ func TestRegister_ThirtyConcurrentRegistrationsOfOneMobileGiveOneMember(t *testi
 	a := New(t)
 	mobile := NextMobile()
 	var created, taken atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 30 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := a.Call("POST", "/v1/auth/register", "", map[string]string{"mobile": mobile, "password": fmt.Sprintf("password-%02d", i)})
-			switch {
-			case r.Status == http.StatusCreated:
-				created.Add(1)
-			case r.Status == http.StatusConflict && r.Code() == "MOBILE_TAKEN":
-				taken.Add(1)
-			default:
-				t.Errorf("unexpected %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(30, func(i int) {
+		r := a.Call("POST", "/v1/auth/register", "", map[string]string{"mobile": mobile, "password": fmt.Sprintf("password-%02d", i)})
+		switch {
+		case r.Status == http.StatusCreated:
+			created.Add(1)
+		case r.Status == http.StatusConflict && r.Code() == "MOBILE_TAKEN":
+			taken.Add(1)
+		default:
+			t.Errorf("unexpected %d %s", r.Status, r.Body)
+		}
+	})
 	if created.Load() != 1 || taken.Load() != 29 {
 		t.Fatalf("created=%d taken=%d", created.Load(), taken.Load())
 	}
@@ -243,17 +237,11 @@ func TestRefresh_ReuseOfARotatedTokenRevokesTheFamily(t *testing.T) {
 	t.Run("concurrent use of one token rotates once", func(t *testing.T) {
 		s := a.Must(200, "POST", "/v1/auth/login", "", map[string]string{"mobile": m.Mobile, "password": m.Password})
 		var ok atomic.Int32
-		var wg sync.WaitGroup
-		for range 10 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if a.Call("POST", "/v1/auth/refresh", "", map[string]string{"refreshToken": s.Str("refreshToken")}).Status == 200 {
-					ok.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
+		parallel(10, func(_ int) {
+			if a.Call("POST", "/v1/auth/refresh", "", map[string]string{"refreshToken": s.Str("refreshToken")}).Status == 200 {
+				ok.Add(1)
+			}
+		})
 		if ok.Load() > 1 {
 			t.Fatalf("%d refreshes succeeded with one token", ok.Load())
 		}
@@ -275,26 +263,20 @@ func TestLogin_LocksAfterFiveFailuresEvenUnderABurst(t *testing.T) {
 	m := a.Register()
 	wrong := map[string]string{"mobile": m.Mobile, "password": "wrong-password"}
 	var unauthorized, locked atomic.Int32
-	var wg sync.WaitGroup
-	for range 25 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := a.Call("POST", "/v1/auth/login", "", wrong)
-			switch {
-			case r.Status == 401 && r.Code() == "INVALID_CREDENTIALS":
-				unauthorized.Add(1)
-			case r.Status == 429 && (r.Code() == "ACCOUNT_LOCKED" || r.Code() == "RATE_LIMITED"):
-				if r.Header.Get("Retry-After") == "" {
-					t.Errorf("429 without Retry-After")
-				}
-				locked.Add(1)
-			default:
-				t.Errorf("unexpected %d %s", r.Status, r.Body)
+	parallel(25, func(_ int) {
+		r := a.Call("POST", "/v1/auth/login", "", wrong)
+		switch {
+		case r.Status == 401 && r.Code() == "INVALID_CREDENTIALS":
+			unauthorized.Add(1)
+		case r.Status == 429 && (r.Code() == "ACCOUNT_LOCKED" || r.Code() == "RATE_LIMITED"):
+			if r.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
 			}
-		}()
-	}
-	wg.Wait()
+			locked.Add(1)
+		default:
+			t.Errorf("unexpected %d %s", r.Status, r.Body)
+		}
+	})
 	if unauthorized.Load() > 4 {
 		t.Fatalf("%d guesses were checked; at most 4 may fail before the lock", unauthorized.Load())
 	}

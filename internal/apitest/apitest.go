@@ -310,3 +310,17 @@ func CheckAgainstSpec(req *http.Request, body []byte, resp Resp, checkRequest bo
 	}
 	return nil
 }
+
+// parallel runs f(0..n-1) in n goroutines at once and waits for them all:
+// the shape of every concurrency test here.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}

@@ -38,21 +38,15 @@ func TestGrowth_TwentyConcurrentEarnsCrossingThresholdsUpgradeOnce(t *testing.T)
 	m := p.Register()
 	// 20 × 300 = 6000: past SILVER (1000) and GOLD (5000) together.
 	var upgraded atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := p.growth(m.ID, 300, fmt.Sprintf("G-%02d", i))
-			if r.Status != 201 {
-				t.Errorf("growth = %d %s", r.Status, r.Body)
-			}
-			if r.JSON()["upgraded"] == true {
-				upgraded.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(20, func(i int) {
+		r := p.growth(m.ID, 300, fmt.Sprintf("G-%02d", i))
+		if r.Status != 201 {
+			t.Errorf("growth = %d %s", r.Status, r.Body)
+		}
+		if r.JSON()["upgraded"] == true {
+			upgraded.Add(1)
+		}
+	})
 	lv := p.level(m)
 	if code(lv) != "GOLD" || lv["growth"] != float64(6000) || lv["reviewAt"] == nil {
 		t.Fatalf("level = %v", lv)

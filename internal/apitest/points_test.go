@@ -74,23 +74,17 @@ func TestSpend_120ConcurrentSpendsOfOneFromFiftyGiveExactlyFifty(t *testing.T) {
 		t.Fatalf("earn = %d %s", r.Status, r.Body)
 	}
 	var ok, short atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 120 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := p.spend(m, 1, fmt.Sprintf("SPEND-%03d", i))
-			switch {
-			case r.Status == 201:
-				ok.Add(1)
-			case r.Status == 409 && r.Code() == "INSUFFICIENT_POINTS":
-				short.Add(1)
-			default:
-				t.Errorf("unexpected %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(120, func(i int) {
+		r := p.spend(m, 1, fmt.Sprintf("SPEND-%03d", i))
+		switch {
+		case r.Status == 201:
+			ok.Add(1)
+		case r.Status == 409 && r.Code() == "INSUFFICIENT_POINTS":
+			short.Add(1)
+		default:
+			t.Errorf("unexpected %d %s", r.Status, r.Body)
+		}
+	})
 	if ok.Load() != 50 || short.Load() != 70 {
 		t.Fatalf("succeeded %d, insufficient %d; want 50 and 70", ok.Load(), short.Load())
 	}
@@ -105,22 +99,16 @@ func TestEarn_FortyConcurrentEarnsWithOneBizNoMakeOneEntry(t *testing.T) {
 	m := p.Register()
 	bodies := make([]string, 40)
 	var replays atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := p.earn(m.ID, 10, "ORDER-1")
-			if r.Status != 201 {
-				t.Errorf("earn = %d %s", r.Status, r.Body)
-			}
-			if r.Header.Get("Idempotent-Replay") == "true" {
-				replays.Add(1)
-			}
-			bodies[i] = string(r.Body)
-		}()
-	}
-	wg.Wait()
+	parallel(40, func(i int) {
+		r := p.earn(m.ID, 10, "ORDER-1")
+		if r.Status != 201 {
+			t.Errorf("earn = %d %s", r.Status, r.Body)
+		}
+		if r.Header.Get("Idempotent-Replay") == "true" {
+			replays.Add(1)
+		}
+		bodies[i] = string(r.Body)
+	})
 	for _, b := range bodies {
 		if b != bodies[0] {
 			t.Fatalf("replays must return the original body:\n%s\n%s", bodies[0], b)
@@ -155,65 +143,59 @@ func TestPoints_RandomConcurrentMixKeepsTheBooks(t *testing.T) {
 	var mu sync.Mutex
 	var history []done
 	var seq atomic.Int64
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 42))
-			for range 40 {
-				m := members[rng.IntN(len(members))]
-				biz := fmt.Sprintf("B%d-%d", w, seq.Add(1))
-				switch op := rng.IntN(10); {
-				case op < 4:
-					body := map[string]any{"memberId": m.ID, "amount": 1 + rng.IntN(100), "bizNo": biz, "source": "ORDER"}
-					if r := p.Call("POST", "/v1/points/earn", p.svc, body); r.Status == 201 {
-						mu.Lock()
-						history = append(history, done{biz, true, m, body, string(r.Body), "/v1/points/earn", p.svc})
-						mu.Unlock()
-					} else {
-						t.Errorf("earn = %d %s", r.Status, r.Body)
-					}
-				case op < 7:
-					body := map[string]any{"amount": 1 + rng.IntN(80), "bizNo": biz}
-					r := p.Call("POST", "/v1/points/spend", m.Access, body)
-					if r.Status == 201 {
-						mu.Lock()
-						history = append(history, done{biz, false, m, body, string(r.Body), "/v1/points/spend", m.Access})
-						mu.Unlock()
-					} else if r.Code() != "INSUFFICIENT_POINTS" {
-						t.Errorf("spend = %d %s", r.Status, r.Body)
-					}
-				case op < 9:
+	parallel(8, func(w int) {
+		rng := rand.New(rand.NewPCG(uint64(w), 42))
+		for range 40 {
+			m := members[rng.IntN(len(members))]
+			biz := fmt.Sprintf("B%d-%d", w, seq.Add(1))
+			switch op := rng.IntN(10); {
+			case op < 4:
+				body := map[string]any{"memberId": m.ID, "amount": 1 + rng.IntN(100), "bizNo": biz, "source": "ORDER"}
+				if r := p.Call("POST", "/v1/points/earn", p.svc, body); r.Status == 201 {
 					mu.Lock()
-					if len(history) == 0 {
-						mu.Unlock()
-						continue
-					}
-					orig := history[rng.IntN(len(history))]
+					history = append(history, done{biz, true, m, body, string(r.Body), "/v1/points/earn", p.svc})
 					mu.Unlock()
-					r := p.Call("POST", "/v1/points/reverse", p.svc, map[string]any{"originalBizNo": orig.bizNo, "bizNo": biz, "amount": 1 + rng.IntN(30)})
-					if r.Status != 201 && r.Status != 409 {
-						t.Errorf("reverse = %d %s", r.Status, r.Body)
-					}
-				default:
+				} else {
+					t.Errorf("earn = %d %s", r.Status, r.Body)
+				}
+			case op < 7:
+				body := map[string]any{"amount": 1 + rng.IntN(80), "bizNo": biz}
+				r := p.Call("POST", "/v1/points/spend", m.Access, body)
+				if r.Status == 201 {
 					mu.Lock()
-					if len(history) == 0 {
-						mu.Unlock()
-						continue
-					}
-					orig := history[rng.IntN(len(history))]
+					history = append(history, done{biz, false, m, body, string(r.Body), "/v1/points/spend", m.Access})
 					mu.Unlock()
-					// A replay: the original answer, and no new entry.
-					r := p.Call("POST", orig.path, orig.token, orig.body)
-					if r.Status != 201 || r.Header.Get("Idempotent-Replay") != "true" || string(r.Body) != orig.resp {
-						t.Errorf("replay of %s = %d %s, want the original %s", orig.bizNo, r.Status, r.Body, orig.resp)
-					}
+				} else if r.Code() != "INSUFFICIENT_POINTS" {
+					t.Errorf("spend = %d %s", r.Status, r.Body)
+				}
+			case op < 9:
+				mu.Lock()
+				if len(history) == 0 {
+					mu.Unlock()
+					continue
+				}
+				orig := history[rng.IntN(len(history))]
+				mu.Unlock()
+				r := p.Call("POST", "/v1/points/reverse", p.svc, map[string]any{"originalBizNo": orig.bizNo, "bizNo": biz, "amount": 1 + rng.IntN(30)})
+				if r.Status != 201 && r.Status != 409 {
+					t.Errorf("reverse = %d %s", r.Status, r.Body)
+				}
+			default:
+				mu.Lock()
+				if len(history) == 0 {
+					mu.Unlock()
+					continue
+				}
+				orig := history[rng.IntN(len(history))]
+				mu.Unlock()
+				// A replay: the original answer, and no new entry.
+				r := p.Call("POST", orig.path, orig.token, orig.body)
+				if r.Status != 201 || r.Header.Get("Idempotent-Replay") != "true" || string(r.Body) != orig.resp {
+					t.Errorf("replay of %s = %d %s, want the original %s", orig.bizNo, r.Status, r.Body, orig.resp)
 				}
 			}
-		}()
-	}
-	wg.Wait()
+		}
+	})
 	p.assertBooks(t, members...)
 	for _, m := range members {
 		if p.available(m) < 0 {
@@ -229,23 +211,17 @@ func TestReverse_PartialReversesNeverExceedTheOriginal(t *testing.T) {
 	p.earn(m.ID, 50, "EARN-B")
 	// Ten concurrent reverses of 20 from an earn of 100: five fit.
 	var ok, refused atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := p.Call("POST", "/v1/points/reverse", p.svc, map[string]any{"originalBizNo": "EARN-A", "bizNo": fmt.Sprintf("REV-%d", i), "amount": 20})
-			switch {
-			case r.Status == 201:
-				ok.Add(1)
-			case r.Status == 409 && r.Code() == "CONFLICT":
-				refused.Add(1)
-			default:
-				t.Errorf("unexpected %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(10, func(i int) {
+		r := p.Call("POST", "/v1/points/reverse", p.svc, map[string]any{"originalBizNo": "EARN-A", "bizNo": fmt.Sprintf("REV-%d", i), "amount": 20})
+		switch {
+		case r.Status == 201:
+			ok.Add(1)
+		case r.Status == 409 && r.Code() == "CONFLICT":
+			refused.Add(1)
+		default:
+			t.Errorf("unexpected %d %s", r.Status, r.Body)
+		}
+	})
 	if ok.Load() != 5 || refused.Load() != 5 {
 		t.Fatalf("reverses ok=%d refused=%d", ok.Load(), refused.Load())
 	}

@@ -3,7 +3,6 @@ package apitest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,23 +58,17 @@ func TestConsume_TwelveConcurrentConsumesOfAQuotaOfThree(t *testing.T) {
 	p.defineCoupon(t, 3, "ONCE", 30)
 	p.Must(201, "POST", "/v1/admin/members/"+m.ID+"/privileges", p.Admin(), map[string]any{"packageCode": "TEST_PKG", "bizNo": "GRANT-1"})
 	var ok, exhausted atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 12 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := p.Call("POST", "/v1/privileges/consume", m.Access, map[string]any{"privilegeCode": "TEST_COUPON", "bizNo": fmt.Sprintf("C-%d", i)})
-			switch {
-			case r.Status == 201:
-				ok.Add(1)
-			case r.Status == 409 && r.Code() == "PRIVILEGE_EXHAUSTED":
-				exhausted.Add(1)
-			default:
-				t.Errorf("unexpected %d %s", r.Status, r.Body)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(12, func(i int) {
+		r := p.Call("POST", "/v1/privileges/consume", m.Access, map[string]any{"privilegeCode": "TEST_COUPON", "bizNo": fmt.Sprintf("C-%d", i)})
+		switch {
+		case r.Status == 201:
+			ok.Add(1)
+		case r.Status == 409 && r.Code() == "PRIVILEGE_EXHAUSTED":
+			exhausted.Add(1)
+		default:
+			t.Errorf("unexpected %d %s", r.Status, r.Body)
+		}
+	})
 	if ok.Load() != 3 || exhausted.Load() != 9 {
 		t.Fatalf("ok=%d exhausted=%d", ok.Load(), exhausted.Load())
 	}
