@@ -272,3 +272,42 @@ func TestConsume_UnknownAndFrozenMembers(t *testing.T) {
 		t.Fatalf("validDays 3 must give 3 days, got %v", end.Sub(start))
 	}
 }
+
+func TestPrivileges_LevelEventsOutOfOrderConvergeOnTheCurrentLevel(t *testing.T) {
+	p := newPoints(t)
+	m := p.Register()
+	p.relay(t)
+	p.growth(m.ID, 5000, "G-GOLD")
+	p.Must(200, "POST", "/v1/admin/members/"+m.ID+"/level", p.Admin(), map[string]string{"levelCode": "SILVER", "reason": "test"})
+	evs, err := p.Stack.Store.PendingEvents(context.Background(), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []outbox.Event
+	for _, ev := range evs {
+		if ev.Type == "LEVEL_CHANGED" {
+			changes = append([]outbox.Event{ev}, changes...) // newest first: the wrong order
+		}
+	}
+	if len(changes) != 2 {
+		t.Fatalf("level events = %d", len(changes))
+	}
+	if err := p.Stack.Bus.Publish(context.Background(), changes); err != nil {
+		t.Fatal(err)
+	}
+	p.relay(t)
+	for code, list := range p.grants(m) {
+		for _, g := range list {
+			if g["packageCode"] == "PKG_GOLD" && g["status"] == "ACTIVE" {
+				t.Fatalf("%s of the level the member left is still active", code)
+			}
+		}
+	}
+	silver := false
+	for _, g := range p.grants(m)["MEMBER_DISCOUNT_5"] {
+		silver = silver || (g["packageCode"] == "PKG_SILVER" && g["status"] == "ACTIVE")
+	}
+	if !silver {
+		t.Fatal("the current level's package was not granted")
+	}
+}

@@ -107,18 +107,20 @@ func (s *Service) OnMemberRegistered(ctx context.Context, ev outbox.Event) error
 	return err
 }
 
-// OnLevelChanged grants the new level's package; going down, it revokes
-// the grants of the old level's package first.
+// OnLevelChanged brings the member's level grants in line with its level
+// now (read, not taken from the event, so events delivered late or out of
+// order converge): the current level's package is granted, and valid
+// grants of packages of higher levels — the levels it went down from —
+// are revoked.
 func (s *Service) OnLevelChanged(ctx context.Context, ev outbox.Event) error {
 	var d struct {
 		MemberID string `json:"memberId"`
-		From     string `json:"from"`
-		To       string `json:"to"`
 	}
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return fmt.Errorf("privileges: %s: %w", ev.Type, err)
 	}
-	if _, err := s.store.Standing(ctx, d.MemberID); errors.Is(err, levels.ErrMemberNotFound) {
+	st, err := s.store.Standing(ctx, d.MemberID)
+	if errors.Is(err, levels.ErrMemberNotFound) {
 		return nil
 	} else if err != nil {
 		return err
@@ -127,10 +129,12 @@ func (s *Service) OnLevelChanged(ctx context.Context, ev outbox.Event) error {
 	if err != nil {
 		return err
 	}
-	from, fromOK := ladder.ByCode(d.From)
-	to, toOK := ladder.ByCode(d.To)
-	if !toOK {
-		return nil
+	cur := ladder.Current(st)
+	above := map[string]bool{}
+	for _, lv := range ladder.Levels {
+		if lv.Rank > cur.Rank && lv.PackageCode != cur.PackageCode {
+			above[lv.PackageCode] = true
+		}
 	}
 	_, err = s.commitLevel(ctx, func(now time.Time) (GrantCommit, error) {
 		c := GrantCommit{MemberID: d.MemberID, Consumed: &ConsumedMark{ConsumerLevelGrants, ev.ID}}
@@ -140,16 +144,15 @@ func (s *Service) OnLevelChanged(ctx context.Context, ev outbox.Event) error {
 		}
 		var keep []Grant
 		for _, g := range held {
-			down := fromOK && to.Rank < from.Rank
 			// Only grants still valid matter: those of past periods end on
 			// their own, and leaving them keeps the transaction small.
-			if down && g.Source == SourceLevel && g.PackageCode == from.PackageCode && g.PackageCode != to.PackageCode && g.Status == GrantActive && now.Before(g.End) {
+			if g.Source == SourceLevel && above[g.PackageCode] && g.Status == GrantActive && now.Before(g.End) {
 				c.Revoke = append(c.Revoke, g)
 				continue
 			}
 			keep = append(keep, g)
 		}
-		return c, s.levelPackagePlan(ctx, &c, d.MemberID, to.PackageCode, now, keep)
+		return c, s.levelPackagePlan(ctx, &c, d.MemberID, cur.PackageCode, now, keep)
 	})
 	return err
 }
