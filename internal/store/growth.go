@@ -83,10 +83,7 @@ func (s *Store) CommitGrowth(ctx context.Context, c levels.Commit) (*idempotency
 	m := newMemberUpdate()
 	addGrowth(t, m, c)
 	t.member(c.Standing.MemberID, m, levels.ErrStale)
-	if c.Idempotency == nil {
-		return nil, s.commit(ctx, t)
-	}
-	return s.commitIdempotent(ctx, t, *c.Idempotency)
+	return s.commitOptionallyIdempotent(ctx, t, c.Idempotency)
 }
 
 // addGrowth adds a growth or level change to a transaction: the member's

@@ -62,6 +62,15 @@ func (s *Store) commitIdempotent(ctx context.Context, t *txn, r idempotency.Reco
 	return &stored, nil
 }
 
+// commitOptionallyIdempotent commits t as commitIdempotent when r is set
+// (a request with a bizNo) and plainly when not (a system change).
+func (s *Store) commitOptionallyIdempotent(ctx context.Context, t *txn, r *idempotency.Record) (*idempotency.Record, error) {
+	if r == nil {
+		return nil, s.commit(ctx, t)
+	}
+	return s.commitIdempotent(ctx, t, *r)
+}
+
 // Idempotency reads the record of scope and bizNo.
 func (s *Store) Idempotency(ctx context.Context, scope, bizNo string) (idempotency.Record, bool, error) {
 	var it idemItem

@@ -175,10 +175,7 @@ func (s *Store) Commit(ctx context.Context, c points.Commit) (*idempotency.Recor
 	m := newMemberUpdate()
 	addPoints(t, m, c)
 	t.member(c.Account.MemberID, m, points.ErrStale)
-	if c.Idempotency == nil {
-		return nil, s.commit(ctx, t)
-	}
-	return s.commitIdempotent(ctx, t, *c.Idempotency)
+	return s.commitOptionallyIdempotent(ctx, t, c.Idempotency)
 }
 
 // addPoints adds a points change to a transaction: the member's balance

@@ -276,10 +276,7 @@ func (s *Store) CommitGrants(ctx context.Context, c privileges.GrantCommit) (*id
 	if c.Audit != nil {
 		t.audit(*c.Audit)
 	}
-	if c.Idempotency == nil {
-		return nil, s.commit(ctx, t)
-	}
-	return s.commitIdempotent(ctx, t, *c.Idempotency)
+	return s.commitOptionallyIdempotent(ctx, t, c.Idempotency)
 }
 
 // grantValid is the condition that a grant can give quantity at now: the
